@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// The whole test suite: system dependencies, a type-checked build, then node's test runner over
+// every compiled test file. `npm test -- test/engine` narrows to files under a path.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
+
+if (!process.env.RZERO_SKIP_SYSTEM_DEPS) run('bash', ['scripts/ensure-system-deps.sh']);
+run('npx', ['tsc', '-p', 'tsconfig.json']);
+
+const filters = process.argv.slice(2);
+const files = [];
+const walk = (dir) => {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p);
+    else if (name.endsWith('.test.js')) files.push(p);
+  }
+};
+walk(join(root, 'dist', 'test'));
+const chosen = files
+  .map((f) => relative(root, f))
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x.replace(/\.ts$/, ''))))
+  .sort();
+if (chosen.length === 0) {
+  console.error('no test files matched', filters);
+  process.exit(1);
+}
+const concurrency = process.env.RZERO_TEST_CONCURRENCY ?? '1';
+const res = spawnSync(
+  process.execPath,
+  ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...chosen],
+  { cwd: root, stdio: 'inherit', env: { ...process.env, RZERO_BACKEND: process.env.RZERO_BACKEND ?? 'auto' } },
+);
+process.exit(res.status ?? 1);

@@ -1,0 +1,311 @@
+/**
+ * Training: AdamW with decoupled weight decay, global gradient-norm clipping, gradient
+ * accumulation over micro-batches, and the GRPO policy step of verl as R-Zero runs it
+ * (formulas in docs/rzero.md, from verl/trainer/core_algos.py and dp_actor.py).
+ *
+ * A step leaves tf.memory().numTensors as it found it: gradients, accumulators and every
+ * intermediate are disposed; only the optimizer moments persist (created on the first step).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { CausalLM } from './model';
+import { responseLogProbs } from './scoring';
+import { chunks, packSequences } from './sequences';
+
+export interface AdamWSettings {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** Global L2 norm clip; 0 or Infinity disables. */
+  maxGradNorm: number;
+}
+
+export const DEFAULT_ADAMW: AdamWSettings = {
+  lr: 1e-6,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  weightDecay: 0.01,
+  maxGradNorm: 1.0,
+};
+
+/** One micro-batch's contribution: a scalar already scaled so that the parts sum to the loss. */
+export type LossPart = () => tf.Scalar;
+
+export interface StepResult {
+  loss: number;
+  /** Global gradient norm before clipping. */
+  gradNorm: number;
+}
+
+export class AdamW {
+  private m: tf.Variable[] | null = null;
+  private v: tf.Variable[] | null = null;
+  private t = 0;
+
+  constructor(
+    private readonly vars: tf.Variable[],
+    readonly settings: AdamWSettings,
+  ) {}
+
+  get stepCount(): number {
+    return this.t;
+  }
+
+  /**
+   * Accumulates gradients of every part, clips the global norm, applies one AdamW update.
+   * Same arithmetic as torch.optim.AdamW and torch.nn.utils.clip_grad_norm_.
+   */
+  step(parts: LossPart[], lrOverride?: number): StepResult {
+    const { grads, loss } = this.accumulate(parts);
+    try {
+      const gradNorm = globalNorm(grads);
+      const { maxGradNorm } = this.settings;
+      const scale =
+        maxGradNorm > 0 && Number.isFinite(maxGradNorm)
+          ? Math.min(1, maxGradNorm / (gradNorm + 1e-6))
+          : 1;
+      if (!Number.isFinite(gradNorm))
+        throw new Error(`non-finite gradient norm (${gradNorm}); step skipped`);
+      this.apply(grads, scale, lrOverride ?? this.settings.lr);
+      return { loss, gradNorm };
+    } finally {
+      tf.dispose(grads);
+    }
+  }
+
+  private accumulate(parts: LossPart[]): { grads: tf.Tensor[]; loss: number } {
+    let acc: tf.Tensor[] | null = null;
+    let loss = 0;
+    for (const part of parts) {
+      const { value, grads } = tf.variableGrads(part, this.vars);
+      loss += value.dataSync()[0]!;
+      const gs = this.vars.map((v) => grads[v.name] ?? tf.zerosLike(v));
+      value.dispose();
+      if (!acc) acc = gs;
+      else {
+        const prev: tf.Tensor[] = acc;
+        acc = prev.map((a, i) => tf.add(a, gs[i]!));
+        tf.dispose([...prev, ...gs]);
+      }
+    }
+    if (!acc) throw new Error('AdamW.step: no loss parts');
+    return { grads: acc, loss };
+  }
+
+  private apply(grads: tf.Tensor[], scale: number, lr: number): void {
+    const { beta1, beta2, eps, weightDecay } = this.settings;
+    if (!this.m || !this.v) {
+      this.m = this.vars.map((x) => tf.variable(tf.zerosLike(x), false));
+      this.v = this.vars.map((x) => tf.variable(tf.zerosLike(x), false));
+    }
+    this.t += 1;
+    const bc1 = 1 - Math.pow(beta1, this.t);
+    const bc2 = 1 - Math.pow(beta2, this.t);
+    tf.tidy(() => {
+      this.vars.forEach((p, i) => {
+        const g = scale === 1 ? grads[i]! : tf.mul(grads[i]!, scale);
+        const m = this.m![i]!;
+        const v = this.v![i]!;
+        m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
+        v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
+        // torch: p *= 1 - lr*wd; p -= (lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps)
+        const decayed = weightDecay ? tf.mul(p, 1 - lr * weightDecay) : p;
+        const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(bc2)), eps);
+        p.assign(tf.sub(decayed, tf.mul(tf.div(m, denom), lr / bc1)));
+      });
+    });
+  }
+
+  dispose(): void {
+    tf.dispose([...(this.m ?? []), ...(this.v ?? [])]);
+    this.m = this.v = null;
+  }
+}
+
+function globalNorm(grads: tf.Tensor[]): number {
+  const sq = tf.tidy(() => tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
+  const n = Math.sqrt(sq.dataSync()[0]!);
+  sq.dispose();
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------------
+// GRPO (R-Zero / verl): dual-clip PPO policy loss + low_var_kl to a reference, token means over
+// the whole mini-batch.
+
+export interface GrpoSettings {
+  /** Lower ratio clip eps (ratio >= 1 - clipLow). */
+  clipLow: number;
+  /** Upper ratio clip eps (ratio <= 1 + clipHigh). */
+  clipHigh: number;
+  /** Dual-clip constant c for negative advantages (loss <= -A * c). */
+  dualClip: number;
+  /** KL loss coefficient beta; 0 disables the KL term (reference log-probs then optional). */
+  klCoef: number;
+  /** Sampling temperature the log-probs are taken at. */
+  temperature: number;
+  /** Sequences per forward/backward pass; gradients accumulate across them. */
+  microBatchSize: number;
+}
+
+export const DEFAULT_GRPO: GrpoSettings = {
+  clipLow: 0.2,
+  clipHigh: 0.3,
+  dualClip: 3.0,
+  klCoef: 0.01,
+  temperature: 1,
+  microBatchSize: 16,
+};
+
+export interface GrpoBatch {
+  prompts: number[][];
+  responses: number[][];
+  /** One advantage per sequence, applied to each of its response tokens. */
+  advantages: number[];
+  /** Log-probs at sampling time, per response token. */
+  oldLogProbs: number[][];
+  /** Reference-model log-probs per response token; required when klCoef > 0. */
+  refLogProbs?: number[][];
+}
+
+export interface GrpoMetrics {
+  loss: number;
+  pgLoss: number;
+  /** Mean low_var_kl to the reference over response tokens. */
+  kl: number;
+  /** Share of tokens where the upper clip was active (l1 < l2). */
+  clipFracHigher: number;
+  /** Share of tokens where the dual clip was active (A < 0 and max(l1, l2) > -cA). */
+  clipFracLower: number;
+  /** mean(old - new) log-prob. */
+  ppoKl: number;
+  gradNorm: number;
+  tokens: number;
+}
+
+/** Sums of the per-token terms of one micro-batch, all as tensors (graph-connected for `loss`). */
+interface GrpoTerms {
+  loss: tf.Scalar;
+  pg: tf.Scalar;
+  kl: tf.Scalar;
+  clipHigher: tf.Scalar;
+  clipLower: tf.Scalar;
+  ppoKl: tf.Scalar;
+}
+
+/**
+ * Per-token GRPO terms summed over the given tokens (verl compute_policy_loss + compute_kl).
+ * logp: new log-probs [N]; old/ref: [N]; adv: [N] (the sequence advantage on each token).
+ */
+export function grpoTokenTerms(
+  logp: tf.Tensor1D,
+  old: tf.Tensor1D,
+  ref: tf.Tensor1D | null,
+  adv: tf.Tensor1D,
+  s: GrpoSettings,
+): GrpoTerms {
+  const logRatio = tf.sub(logp, old);
+  const ratio = tf.exp(logRatio);
+  const clipped = tf.exp(
+    tf.clipByValue(logRatio, Math.log(1 - s.clipLow), Math.log(1 + s.clipHigh)),
+  );
+  const negA = tf.neg(adv);
+  const l1 = tf.mul(negA, ratio);
+  const l2 = tf.mul(negA, clipped);
+  const hi = tf.maximum(l1, l2);
+  const l3 = tf.mul(negA, s.dualClip);
+  const isNeg = tf.less(adv, 0);
+  const pgTok = tf.where(isNeg, tf.minimum(hi, l3), hi);
+  const pg = tf.sum(pgTok) as tf.Scalar;
+  let kl: tf.Scalar = tf.scalar(0);
+  if (ref) {
+    // low_var_kl: k = ref - logp; clamp(e^k - k - 1, -10, 10) (verl computes it in float32).
+    const k = tf.sub(ref, logp);
+    kl = tf.sum(tf.clipByValue(tf.sub(tf.sub(tf.exp(k), k), 1), -10, 10)) as tf.Scalar;
+  }
+  return {
+    loss: tf.add(pg, tf.mul(kl, s.klCoef)) as tf.Scalar,
+    pg,
+    kl,
+    clipHigher: tf.sum(tf.cast(tf.less(l1, l2), 'float32')) as tf.Scalar,
+    clipLower: tf.sum(tf.cast(tf.logicalAnd(tf.greater(hi, l3), isNeg), 'float32')) as tf.Scalar,
+    ppoKl: tf.sum(tf.sub(old, logp)) as tf.Scalar,
+  };
+}
+
+/** One GRPO policy update on `model` (one PPO epoch over the batch, micro-batched). */
+export function grpoStep(
+  model: CausalLM,
+  optim: AdamW,
+  batch: GrpoBatch,
+  settings: GrpoSettings = DEFAULT_GRPO,
+): GrpoMetrics {
+  checkBatch(batch, settings);
+  const totalTokens = batch.responses.reduce((n, r) => n + r.length, 0);
+  if (totalTokens === 0) throw new Error('grpoStep: every response is empty');
+  const sums = { pg: 0, kl: 0, clipHigher: 0, clipLower: 0, ppoKl: 0 };
+  const parts: LossPart[] = chunks(batch.prompts.length, settings.microBatchSize).map(
+    ([s, e]) =>
+      () => {
+        const packed = packSequences(batch.prompts.slice(s, e), batch.responses.slice(s, e));
+        const flat = (rows: number[][]) => tf.tensor1d(rows.slice(s, e).flat());
+        const adv = tf.tensor1d(
+          batch.responses.slice(s, e).flatMap((r, i) => r.map(() => batch.advantages[s + i]!)),
+        );
+        const logp = responseLogProbs(model, packed, settings.temperature);
+        const t = grpoTokenTerms(
+          logp,
+          flat(batch.oldLogProbs),
+          batch.refLogProbs ? flat(batch.refLogProbs) : null,
+          adv,
+          settings,
+        );
+        // Metrics read here are constants of the graph; only `loss` carries gradients.
+        sums.pg += t.pg.dataSync()[0]!;
+        sums.kl += t.kl.dataSync()[0]!;
+        sums.clipHigher += t.clipHigher.dataSync()[0]!;
+        sums.clipLower += t.clipLower.dataSync()[0]!;
+        sums.ppoKl += t.ppoKl.dataSync()[0]!;
+        // Token mean over the whole mini-batch, so micro-batching does not change the loss.
+        return tf.div(t.loss, totalTokens) as tf.Scalar;
+      },
+  );
+  const { loss, gradNorm } = optim.step(parts);
+  return {
+    loss,
+    pgLoss: sums.pg / totalTokens,
+    kl: sums.kl / totalTokens,
+    clipFracHigher: sums.clipHigher / totalTokens,
+    clipFracLower: sums.clipLower / totalTokens,
+    ppoKl: sums.ppoKl / totalTokens,
+    gradNorm,
+    tokens: totalTokens,
+  };
+}
+
+function checkBatch(b: GrpoBatch, s: GrpoSettings): void {
+  const n = b.prompts.length;
+  const same = (name: string, len: number) => {
+    if (len !== n) throw new RangeError(`grpoStep: ${name} has ${len} rows, prompts have ${n}`);
+  };
+  same('responses', b.responses.length);
+  same('advantages', b.advantages.length);
+  same('oldLogProbs', b.oldLogProbs.length);
+  if (s.klCoef > 0 && !b.refLogProbs)
+    throw new RangeError('grpoStep: klCoef > 0 needs refLogProbs');
+  if (b.refLogProbs) same('refLogProbs', b.refLogProbs.length);
+  b.responses.forEach((r, i) => {
+    if (b.oldLogProbs[i]!.length !== r.length)
+      throw new RangeError(
+        `grpoStep: oldLogProbs[${i}] has ${b.oldLogProbs[i]!.length} tokens, response has ${r.length}`,
+      );
+    if (b.refLogProbs && b.refLogProbs[i]!.length !== r.length)
+      throw new RangeError(
+        `grpoStep: refLogProbs[${i}] has ${b.refLogProbs[i]!.length} tokens, response has ${r.length}`,
+      );
+  });
+  if (!(s.microBatchSize >= 1))
+    throw new RangeError(`grpoStep: microBatchSize must be >= 1, got ${s.microBatchSize}`);
+}
