@@ -97,8 +97,8 @@ export class AdamW {
   private apply(grads: tf.Tensor[], scale: number, lr: number): void {
     const { beta1, beta2, eps, weightDecay } = this.settings;
     if (!this.m || !this.v) {
-      this.m = this.vars.map((x) => tf.variable(tf.zerosLike(x), false));
-      this.v = this.vars.map((x) => tf.variable(tf.zerosLike(x), false));
+      this.m = this.vars.map(zerosVariable);
+      this.v = this.vars.map(zerosVariable);
     }
     this.t += 1;
     const bc1 = 1 - Math.pow(beta1, this.t);
@@ -122,6 +122,13 @@ export class AdamW {
     tf.dispose([...(this.m ?? []), ...(this.v ?? [])]);
     this.m = this.v = null;
   }
+}
+
+function zerosVariable(like: tf.Tensor): tf.Variable {
+  const init = tf.zerosLike(like);
+  const v = tf.variable(init, false);
+  init.dispose(); // the variable keeps its own reference
+  return v;
 }
 
 function globalNorm(grads: tf.Tensor[]): number {
