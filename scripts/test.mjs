@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The whole test suite: system dependencies, a type-checked build, then node's test runner over
-// every compiled test file. `npm test -- test/engine` narrows to files under a path.
+// The whole test suite: system dependencies, a type-checked build, lint, then node's test runner
+// over every compiled test file. `npm test -- test/engine` narrows to files under a path;
+// RZERO_SKIP_SYSTEM_DEPS=1 / RZERO_SKIP_LINT=1 skip those steps while iterating.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -10,6 +11,7 @@ const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit'
 
 if (!process.env.RZERO_SKIP_SYSTEM_DEPS) run('bash', ['scripts/ensure-system-deps.sh']);
 run('npx', ['tsc', '-p', 'tsconfig.json']);
+if (!process.env.RZERO_SKIP_LINT) run('npm', ['run', '--silent', 'lint']);
 
 const filters = process.argv.slice(2);
 const files = [];

@@ -13,7 +13,12 @@ function greedyByRecompute(model: CausalLM, ps: number[][], steps: number): numb
   for (let s = 0; s < steps; s++) {
     const seqs = ps.map((p, b) => [...p, ...out[b]!]);
     const T = Math.max(...seqs.map((x) => x.length));
-    const batch: TokenBatch = { ids: new Int32Array(seqs.length * T), mask: new Uint8Array(seqs.length * T), batch: seqs.length, length: T };
+    const batch: TokenBatch = {
+      ids: new Int32Array(seqs.length * T),
+      mask: new Uint8Array(seqs.length * T),
+      batch: seqs.length,
+      length: T,
+    };
     seqs.forEach((x, b) => {
       batch.ids.set(x, b * T + T - x.length);
       batch.mask.fill(1, b * T + T - x.length, (b + 1) * T);
@@ -44,7 +49,9 @@ describe('model', () => {
         const ps = prompts([3, 9, 1, 6], model.config.vocabSize);
         const steps = 12;
         const before = tf.memory().numTensors;
-        const cached = generate(model, ps, { maxNewTokens: steps, temperature: 0 }).map((s) => s.tokens);
+        const cached = generate(model, ps, { maxNewTokens: steps, temperature: 0 }).map(
+          (s) => s.tokens,
+        );
         assert.equal(tf.memory().numTensors, before, 'generate leaves no tensors behind');
         assert.deepEqual(cached, greedyByRecompute(model, ps, steps));
       } finally {
@@ -57,14 +64,30 @@ describe('model', () => {
     const model = randomModel(tinyConfig('qwen3-qknorm-gqa-untied'), 3, 0.2);
     try {
       const row = [5, 9, 11, 4, 20];
-      const alone = tf.tidy(() => model.logits(model.hidden({ ids: Int32Array.from(row), mask: new Uint8Array(5).fill(1), batch: 1, length: 5 }))).arraySync();
+      const alone = tf
+        .tidy(() =>
+          model.logits(
+            model.hidden({
+              ids: Int32Array.from(row),
+              mask: new Uint8Array(5).fill(1),
+              batch: 1,
+              length: 5,
+            }),
+          ),
+        )
+        .arraySync();
       const pad = 3;
       const ids = Int32Array.from([0, 0, 0, ...row]);
       const mask = Uint8Array.from([0, 0, 0, 1, 1, 1, 1, 1]);
-      const padded = tf.tidy(() => model.logits(model.hidden({ ids, mask, batch: 1, length: 8 }))).arraySync();
+      const padded = tf
+        .tidy(() => model.logits(model.hidden({ ids, mask, batch: 1, length: 8 })))
+        .arraySync();
       for (let t = 0; t < 5; t++) {
         for (let v = 0; v < model.config.vocabSize; v++) {
-          assert.ok(Math.abs(alone[t]![v]! - padded[t + pad]![v]!) < 1e-5, `position ${t} token ${v}`);
+          assert.ok(
+            Math.abs(alone[t]![v]! - padded[t + pad]![v]!) < 1e-5,
+            `position ${t} token ${v}`,
+          );
         }
       }
     } finally {
@@ -76,11 +99,27 @@ describe('model', () => {
     const model = randomModel(tinyConfig('llama-gqa-untied'), 11, 0.3);
     try {
       const ps = prompts([4, 7, 2], model.config.vocabSize);
-      const samples = generate(model, ps, { maxNewTokens: 10, temperature: 0.8, topK: 20, topP: 0.9, seed: 5 });
-      const scored = scoreResponses(model, ps, samples.map((s) => s.tokens), { temperature: 0.8 });
+      const samples = generate(model, ps, {
+        maxNewTokens: 10,
+        temperature: 0.8,
+        topK: 20,
+        topP: 0.9,
+        seed: 5,
+      });
+      const scored = scoreResponses(
+        model,
+        ps,
+        samples.map((s) => s.tokens),
+        { temperature: 0.8 },
+      );
       samples.forEach((s, b) => {
         assert.equal(scored[b]!.length, s.tokens.length);
-        s.logProbs.forEach((lp, j) => assert.ok(Math.abs(lp - scored[b]![j]!) < 1e-4, `row ${b} token ${j}: ${lp} vs ${scored[b]![j]}`));
+        s.logProbs.forEach((lp, j) =>
+          assert.ok(
+            Math.abs(lp - scored[b]![j]!) < 1e-4,
+            `row ${b} token ${j}: ${lp} vs ${scored[b]![j]}`,
+          ),
+        );
       });
     } finally {
       model.dispose();
@@ -102,7 +141,13 @@ describe('model', () => {
   });
 
   test('packSequences aligns every response token with the hidden row that predicts it', () => {
-    const p = packSequences([[1, 2, 3], [4]], [[5, 6], [7, 8, 9]]);
+    const p = packSequences(
+      [[1, 2, 3], [4]],
+      [
+        [5, 6],
+        [7, 8, 9],
+      ],
+    );
     assert.equal(p.batch.length, 3 + 3);
     assert.deepEqual(Array.from(p.batch.ids), [1, 2, 3, 5, 6, 0, 0, 0, 4, 7, 8, 9]);
     assert.deepEqual(Array.from(p.batch.mask), [1, 1, 1, 1, 1, 0, 0, 0, 1, 1, 1, 1]);

@@ -24,7 +24,9 @@ const PYTHON = process.env.RZERO_TORCH_PYTHON ?? '/usr/bin/python3';
 const ADAMW = { lr: 1e-2, betas: [0.9, 0.999], eps: 1e-3, weight_decay: 0.1, max_grad_norm: 1.0 };
 
 function reference(dir: string, task: 'logits' | 'adamw'): void {
-  execFileSync(PYTHON, [join(repoRoot, 'test/reference/run.py'), '--dir', dir, '--task', task], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(PYTHON, [join(repoRoot, 'test/reference/run.py'), '--dir', dir, '--task', task], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
 
 /** Left-padded rows of different lengths, random targets and a loss mask with holes. */
@@ -50,13 +52,23 @@ function inputs(vocab: number, seed: number) {
 function batchOf(x: ReturnType<typeof inputs>): TokenBatch {
   const B = x.input_ids.length;
   const T = x.input_ids[0]!.length;
-  return { ids: Int32Array.from(x.input_ids.flat()), mask: Uint8Array.from(x.attention_mask.flat()), batch: B, length: T };
+  return {
+    ids: Int32Array.from(x.input_ids.flat()),
+    mask: Uint8Array.from(x.attention_mask.flat()),
+    batch: B,
+    length: T,
+  };
 }
 
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>, where?: (i: number) => boolean): number {
+function maxDiff(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  where?: (i: number) => boolean,
+): number {
   assert.equal(a.length, b.length);
   let m = 0;
-  for (let i = 0; i < a.length; i++) if (!where || where(i)) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  for (let i = 0; i < a.length; i++)
+    if (!where || where(i)) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
 }
 
@@ -79,7 +91,10 @@ describe('parity with the PyTorch reference', () => {
         const config = tinyConfig(variant);
         writeFileSync(join(dir, 'config.json'), JSON.stringify(variant.config));
         const weights = randomWeights(config, 17, 0.15);
-        await saveSafetensorsDir(dir, [...weights].map(([name, t]) => ({ name, ...t })));
+        await saveSafetensorsDir(
+          dir,
+          [...weights].map(([name, t]) => ({ name, ...t })),
+        );
         model = (await loadModelDir(dir)).model;
         x = inputs(config.vocabSize, 23);
         writeFileSync(join(dir, 'inputs.json'), JSON.stringify(x));
@@ -88,7 +103,9 @@ describe('parity with the PyTorch reference', () => {
 
       test('logits equal within 1e-4 at every real token', () => {
         reference(dir, 'logits');
-        const theirs = readSafetensorsF32(readFileSync(join(dir, 'out.safetensors'))).get('logits')!;
+        const theirs = readSafetensorsF32(readFileSync(join(dir, 'out.safetensors'))).get(
+          'logits',
+        )!;
         const batch = batchOf(x);
         const ours = tf.tidy(() => model.logits(model.hidden(batch)));
         const V = model.config.vocabSize;
@@ -101,22 +118,40 @@ describe('parity with the PyTorch reference', () => {
       test('weights after one clipped AdamW step equal within 1e-4', () => {
         reference(dir, 'adamw');
         const expected = readSafetensorsF32(readFileSync(join(dir, 'out.safetensors')));
-        const report = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as { loss: number; grad_norm: number };
+        const report = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as {
+          loss: number;
+          grad_norm: number;
+        };
         const batch = batchOf(x);
         const T = batch.length;
         const rows: number[] = [];
         const targets: number[] = [];
-        x.loss_mask.forEach((r, b) => r.forEach((m, t) => m && (rows.push(b * T + t), targets.push(x.targets[b]![t]!))));
-        const optim = new AdamW(model.variables(), { lr: ADAMW.lr, beta1: ADAMW.betas[0]!, beta2: ADAMW.betas[1]!, eps: ADAMW.eps, weightDecay: ADAMW.weight_decay, maxGradNorm: ADAMW.max_grad_norm });
+        x.loss_mask.forEach((r, b) =>
+          r.forEach((m, t) => m && (rows.push(b * T + t), targets.push(x.targets[b]![t]!))),
+        );
+        const optim = new AdamW(model.variables(), {
+          lr: ADAMW.lr,
+          beta1: ADAMW.betas[0]!,
+          beta2: ADAMW.betas[1]!,
+          eps: ADAMW.eps,
+          weightDecay: ADAMW.weight_decay,
+          maxGradNorm: ADAMW.max_grad_norm,
+        });
         const { loss, gradNorm } = optim.step([
           () => {
             const h = gatherRows(model.hidden(batch), Int32Array.from(rows));
-            return tf.div(tf.neg(tf.sum(tokenLogProbs(model.logits(h), Int32Array.from(targets)))), rows.length) as tf.Scalar;
+            return tf.div(
+              tf.neg(tf.sum(tokenLogProbs(model.logits(h), Int32Array.from(targets)))),
+              rows.length,
+            ) as tf.Scalar;
           },
         ]);
         optim.dispose();
         assert.ok(Math.abs(loss - report.loss) < 1e-5, `loss ${loss} vs ${report.loss}`);
-        assert.ok(Math.abs(gradNorm - report.grad_norm) < 1e-4 * report.grad_norm, `grad norm ${gradNorm} vs ${report.grad_norm}`);
+        assert.ok(
+          Math.abs(gradNorm - report.grad_norm) < 1e-4 * report.grad_norm,
+          `grad norm ${gradNorm} vs ${report.grad_norm}`,
+        );
         assert.ok(report.grad_norm > ADAMW.max_grad_norm, 'the clip is exercised');
         const ours = model.toHfWeights();
         assert.deepEqual([...ours.keys()].sort(), [...expected.keys()].sort());

@@ -27,7 +27,9 @@ describe('sampler', () => {
   test('top-k = 1 is greedy, and greedy is deterministic without a seed', () => {
     const ps = prompts([4, 6], model.config.vocabSize);
     const greedy = generate(model, ps, { maxNewTokens: 8, temperature: 0 }).map((s) => s.tokens);
-    const top1 = generate(model, ps, { maxNewTokens: 8, temperature: 1.5, topK: 1, seed: 9 }).map((s) => s.tokens);
+    const top1 = generate(model, ps, { maxNewTokens: 8, temperature: 1.5, topK: 1, seed: 9 }).map(
+      (s) => s.tokens,
+    );
     assert.deepEqual(top1, greedy);
   });
 
@@ -49,7 +51,12 @@ describe('sampler', () => {
     // Stop strings on the decoded text: decode ids as letters.
     const decode = (ids: number[]) => ids.map((i) => String.fromCharCode(97 + (i % 26))).join('');
     const stopText = decode(free[1]!.tokens).slice(3, 5);
-    const stopped = generate(model, ps, { maxNewTokens: 12, temperature: 0, stopStrings: [stopText], decode });
+    const stopped = generate(model, ps, {
+      maxNewTokens: 12,
+      temperature: 0,
+      stopStrings: [stopText],
+      decode,
+    });
     const full = decode(free[1]!.tokens);
     assert.equal(stopped[1]!.finishReason, 'stop');
     assert.equal(stopped[1]!.text, full.slice(0, full.indexOf(stopText)));
@@ -57,7 +64,12 @@ describe('sampler', () => {
   });
 
   test('log-probs are finite and at most 0; budget respected', () => {
-    const out = generate(model, prompts([2, 3], model.config.vocabSize), { maxNewTokens: 5, temperature: 0.7, topP: 0.8, seed: 1 });
+    const out = generate(model, prompts([2, 3], model.config.vocabSize), {
+      maxNewTokens: 5,
+      temperature: 0.7,
+      topP: 0.8,
+      seed: 1,
+    });
     for (const s of out) {
       assert.equal(s.tokens.length, 5);
       for (const lp of s.logProbs) assert.ok(Number.isFinite(lp) && lp <= 0);
@@ -79,7 +91,10 @@ describe('sampler', () => {
   test('rejects bad options with the field named', () => {
     assert.throws(() => generate(model, [[1]], { maxNewTokens: -1 }), /maxNewTokens/);
     assert.throws(() => generate(model, [[1]], { maxNewTokens: 1, topP: 0 }), /topP/);
-    assert.throws(() => generate(model, [[1]], { maxNewTokens: 1, stopStrings: ['x'] }), /stopStrings/);
+    assert.throws(
+      () => generate(model, [[1]], { maxNewTokens: 1, stopStrings: ['x'] }),
+      /stopStrings/,
+    );
     assert.equal(tf.memory().numTensors >= 0, true);
   });
 });

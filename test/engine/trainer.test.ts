@@ -27,7 +27,8 @@ interface PolicyCase {
 }
 
 /** The masked tokens of a [rows, tokens] case, flattened. */
-const masked = (values: number[][], mask: number[][]) => values.flatMap((r, i) => r.filter((_, j) => mask[i]![j] === 1));
+const masked = (values: number[][], mask: number[][]) =>
+  values.flatMap((r, i) => r.filter((_, j) => mask[i]![j] === 1));
 
 function termsOf(c: PolicyCase) {
   return tf.tidy(() => {
@@ -38,11 +39,24 @@ function termsOf(c: PolicyCase) {
       tf.tensor1d(masked(c.old_log_probs, m)),
       c.ref_log_probs ? tf.tensor1d(masked(c.ref_log_probs, m)) : null,
       tf.tensor1d(masked(c.advantages, m)),
-      { ...DEFAULT_GRPO, clipLow: c.clip_ratio_low, clipHigh: c.clip_ratio_high, dualClip: c.clip_ratio_dual, klCoef: c.kl_coef ?? 0 },
+      {
+        ...DEFAULT_GRPO,
+        clipLow: c.clip_ratio_low,
+        clipHigh: c.clip_ratio_high,
+        dualClip: c.clip_ratio_dual,
+        klCoef: c.kl_coef ?? 0,
+      },
     );
     // verl's masked_mean: sum / (count + 1e-8), so an empty mask gives 0.
     const mean = (x: tf.Scalar) => x.dataSync()[0]! / (n + 1e-8);
-    return { pg: mean(t.pg), kl: mean(t.kl), hi: mean(t.clipHigher), lo: mean(t.clipLower), ppoKl: mean(t.ppoKl), n };
+    return {
+      pg: mean(t.pg),
+      kl: mean(t.kl),
+      hi: mean(t.clipHigher),
+      lo: mean(t.clipLower),
+      ppoKl: mean(t.ppoKl),
+      n,
+    };
   });
 }
 
@@ -52,12 +66,21 @@ describe('trainer', () => {
   });
 
   test('GRPO token terms match the official verl outputs (golden vectors, float32 tolerance)', () => {
-    const golden = readShared<{ policy_loss_cases: PolicyCase[]; actor_loss_cases: PolicyCase[] }>('golden', 'grpo.json');
+    const golden = readShared<{ policy_loss_cases: PolicyCase[]; actor_loss_cases: PolicyCase[] }>(
+      'golden',
+      'grpo.json',
+    );
     for (const c of golden.policy_loss_cases) {
       const r = termsOf(c);
       assert.ok(Math.abs(r.pg - c.pg_loss) < 2e-5, `${c.id}: pg_loss ${r.pg} vs ${c.pg_loss}`);
-      assert.ok(Math.abs(r.hi - c.pg_clipfrac_higher!) < 1e-6, `${c.id}: clipfrac_higher ${r.hi} vs ${c.pg_clipfrac_higher}`);
-      assert.ok(Math.abs(r.lo - c.pg_clipfrac_lower!) < 1e-6, `${c.id}: clipfrac_lower ${r.lo} vs ${c.pg_clipfrac_lower}`);
+      assert.ok(
+        Math.abs(r.hi - c.pg_clipfrac_higher!) < 1e-6,
+        `${c.id}: clipfrac_higher ${r.hi} vs ${c.pg_clipfrac_higher}`,
+      );
+      assert.ok(
+        Math.abs(r.lo - c.pg_clipfrac_lower!) < 1e-6,
+        `${c.id}: clipfrac_lower ${r.lo} vs ${c.pg_clipfrac_lower}`,
+      );
       assert.ok(Math.abs(r.ppoKl - c.ppo_kl!) < 2e-5, `${c.id}: ppo_kl ${r.ppoKl} vs ${c.ppo_kl}`);
     }
     for (const c of golden.actor_loss_cases) {
@@ -70,18 +93,36 @@ describe('trainer', () => {
   function rollout(seed: number): { model: ReturnType<typeof randomModel>; batch: GrpoBatch } {
     const model = randomModel(tinyConfig('qwen2-gqa-bias-tied'), seed, 0.3);
     const ps = prompts([3, 5, 4, 6, 2, 7], model.config.vocabSize);
-    const samples = generate(model, ps, { maxNewTokens: 6, temperature: 1, seed, eosTokenIds: [2] });
+    const samples = generate(model, ps, {
+      maxNewTokens: 6,
+      temperature: 1,
+      seed,
+      eosTokenIds: [2],
+    });
     const responses = samples.map((s) => s.tokens);
     const ref = scoreResponses(model, ps, responses);
     return {
       model,
-      batch: { prompts: ps, responses, advantages: [1, -0.5, 0.8, -1.2, 0.3, -0.4], oldLogProbs: samples.map((s) => s.logProbs), refLogProbs: ref },
+      batch: {
+        prompts: ps,
+        responses,
+        advantages: [1, -0.5, 0.8, -1.2, 0.3, -0.4],
+        oldLogProbs: samples.map((s) => s.logProbs),
+        refLogProbs: ref,
+      },
     };
   }
 
   test('a GRPO step leaves tf.memory().numTensors as it found it', () => {
     const { model, batch } = rollout(3);
-    const optim = new AdamW(model.variables(), { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, maxGradNorm: 1 });
+    const optim = new AdamW(model.variables(), {
+      lr: 1e-3,
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+      weightDecay: 0.01,
+      maxGradNorm: 1,
+    });
     const start = tf.memory().numTensors;
     grpoStep(model, optim, batch, { ...DEFAULT_GRPO, microBatchSize: 4 });
     const moments = 2 * model.variables().length;
@@ -98,7 +139,14 @@ describe('trainer', () => {
       const { model, batch } = rollout(4);
       // eps 1e-3 keeps Adam's first update (lr * g / (|g| + eps)) continuous in g: with a tiny eps it
       // is sign(g), and float noise on near-zero gradients would flip whole updates.
-      const optim = new AdamW(model.variables(), { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-3, weightDecay: 0.01, maxGradNorm: 0.5 });
+      const optim = new AdamW(model.variables(), {
+        lr: 1e-2,
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-3,
+        weightDecay: 0.01,
+        maxGradNorm: 0.5,
+      });
       const metrics = grpoStep(model, optim, batch, { ...DEFAULT_GRPO, microBatchSize: mb });
       const weights = model.toHfWeights();
       optim.dispose();
@@ -107,25 +155,44 @@ describe('trainer', () => {
     });
     const [a, ...rest] = results;
     for (const b of rest) {
-      assert.ok(Math.abs(a!.metrics.loss - b.metrics.loss) < 1e-6, `loss ${a!.metrics.loss} vs ${b.metrics.loss}`);
+      assert.ok(
+        Math.abs(a!.metrics.loss - b.metrics.loss) < 1e-6,
+        `loss ${a!.metrics.loss} vs ${b.metrics.loss}`,
+      );
       assert.ok(Math.abs(a!.metrics.gradNorm - b.metrics.gradNorm) < 1e-5 * a!.metrics.gradNorm);
       for (const [name, t] of a!.weights) {
         const u = b.weights.get(name)!.data;
-        for (let i = 0; i < t.data.length; i++) assert.ok(Math.abs(t.data[i]! - u[i]!) < 1e-5, `${name}[${i}]`);
+        for (let i = 0; i < t.data.length; i++)
+          assert.ok(Math.abs(t.data[i]! - u[i]!) < 1e-5, `${name}[${i}]`);
       }
     }
   });
 
   test('positive advantages raise the log-probability of their responses', () => {
     const { model, batch } = rollout(5);
-    const optim = new AdamW(model.variables(), { lr: 3e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, maxGradNorm: 1 });
+    const optim = new AdamW(model.variables(), {
+      lr: 3e-3,
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+      weightDecay: 0,
+      maxGradNorm: 1,
+    });
     const mean = (rows: number[][]) => rows.map((r) => r.reduce((a, b) => a + b, 0));
     const before = mean(scoreResponses(model, batch.prompts, batch.responses));
-    for (let i = 0; i < 3; i++) grpoStep(model, optim, { ...batch, oldLogProbs: scoreResponses(model, batch.prompts, batch.responses) }, { ...DEFAULT_GRPO, klCoef: 0 });
+    for (let i = 0; i < 3; i++)
+      grpoStep(
+        model,
+        optim,
+        { ...batch, oldLogProbs: scoreResponses(model, batch.prompts, batch.responses) },
+        { ...DEFAULT_GRPO, klCoef: 0 },
+      );
     const after = mean(scoreResponses(model, batch.prompts, batch.responses));
     batch.advantages.forEach((a, i) => {
-      if (a > 0.5) assert.ok(after[i]! > before[i]!, `row ${i} (A=${a}) ${before[i]} -> ${after[i]}`);
-      if (a < -0.5) assert.ok(after[i]! < before[i]!, `row ${i} (A=${a}) ${before[i]} -> ${after[i]}`);
+      if (a > 0.5)
+        assert.ok(after[i]! > before[i]!, `row ${i} (A=${a}) ${before[i]} -> ${after[i]}`);
+      if (a < -0.5)
+        assert.ok(after[i]! < before[i]!, `row ${i} (A=${a}) ${before[i]} -> ${after[i]}`);
     });
     optim.dispose();
     model.dispose();
@@ -133,9 +200,22 @@ describe('trainer', () => {
 
   test('bad batches are rejected with the field named', () => {
     const { model, batch } = rollout(6);
-    const optim = new AdamW(model.variables(), { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, maxGradNorm: 1 });
-    assert.throws(() => grpoStep(model, optim, { ...batch, advantages: [1] }), /advantages has 1 rows/);
-    assert.throws(() => grpoStep(model, optim, { ...batch, refLogProbs: undefined }), /refLogProbs/);
+    const optim = new AdamW(model.variables(), {
+      lr: 1e-3,
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+      weightDecay: 0,
+      maxGradNorm: 1,
+    });
+    assert.throws(
+      () => grpoStep(model, optim, { ...batch, advantages: [1] }),
+      /advantages has 1 rows/,
+    );
+    assert.throws(
+      () => grpoStep(model, optim, { ...batch, refLogProbs: undefined }),
+      /refLogProbs/,
+    );
     optim.dispose();
     model.dispose();
   });

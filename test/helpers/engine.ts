@@ -10,7 +10,10 @@ export function useBackend(): Promise<BackendInfo> {
 }
 
 /** Repository root, from dist/test/helpers or test/helpers. */
-export const repoRoot = resolve(__dirname, __dirname.includes(`${join('dist', 'test')}`) ? '../../..' : '../..');
+export const repoRoot = resolve(
+  __dirname,
+  __dirname.includes(`${join('dist', 'test')}`) ? '../../..' : '../..',
+);
 
 export interface TinyVariant {
   name: string;
@@ -33,10 +36,50 @@ const base = {
 
 /** One tiny config per feature the parity tests must cover. */
 export const TINY_VARIANTS: TinyVariant[] = [
-  { name: 'llama-mha-tied', config: { ...base, architectures: ['LlamaForCausalLM'], model_type: 'llama', num_key_value_heads: 4, tie_word_embeddings: true } },
-  { name: 'llama-gqa-untied', config: { ...base, architectures: ['LlamaForCausalLM'], model_type: 'llama', num_key_value_heads: 2, tie_word_embeddings: false } },
-  { name: 'qwen2-gqa-bias-tied', config: { ...base, architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', num_key_value_heads: 2, tie_word_embeddings: true, use_sliding_window: false, sliding_window: 4096 } },
-  { name: 'qwen3-qknorm-gqa-untied', config: { ...base, architectures: ['Qwen3ForCausalLM'], model_type: 'qwen3', num_key_value_heads: 1, head_dim: 16, tie_word_embeddings: false, rope_theta: 1000000 } },
+  {
+    name: 'llama-mha-tied',
+    config: {
+      ...base,
+      architectures: ['LlamaForCausalLM'],
+      model_type: 'llama',
+      num_key_value_heads: 4,
+      tie_word_embeddings: true,
+    },
+  },
+  {
+    name: 'llama-gqa-untied',
+    config: {
+      ...base,
+      architectures: ['LlamaForCausalLM'],
+      model_type: 'llama',
+      num_key_value_heads: 2,
+      tie_word_embeddings: false,
+    },
+  },
+  {
+    name: 'qwen2-gqa-bias-tied',
+    config: {
+      ...base,
+      architectures: ['Qwen2ForCausalLM'],
+      model_type: 'qwen2',
+      num_key_value_heads: 2,
+      tie_word_embeddings: true,
+      use_sliding_window: false,
+      sliding_window: 4096,
+    },
+  },
+  {
+    name: 'qwen3-qknorm-gqa-untied',
+    config: {
+      ...base,
+      architectures: ['Qwen3ForCausalLM'],
+      model_type: 'qwen3',
+      num_key_value_heads: 1,
+      head_dim: 16,
+      tie_word_embeddings: false,
+      rope_theta: 1000000,
+    },
+  },
 ];
 
 export function tinyConfig(variant: TinyVariant | string = TINY_VARIANTS[0]!): ModelConfig {
@@ -51,5 +94,7 @@ export function randomModel(config: ModelConfig, seed = 1, scale = 0.02): Causal
 
 /** Prompts of different lengths from a simple deterministic pattern. */
 export function prompts(lengths: number[], vocab: number, offset = 3): number[][] {
-  return lengths.map((n, b) => Array.from({ length: n }, (_, i) => (offset + b * 7 + i * 5) % vocab));
+  return lengths.map((n, b) =>
+    Array.from({ length: n }, (_, i) => (offset + b * 7 + i * 5) % vocab),
+  );
 }
