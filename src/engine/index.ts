@@ -30,13 +30,14 @@ export { generate } from './sampler';
 export type { Sample, SampleOptions, FinishReason } from './sampler';
 export { scoreResponses, responseLogProbs } from './scoring';
 export { packSequences } from './sequences';
-export { AdamW, DEFAULT_ADAMW, grpoStep, grpoTokenTerms, DEFAULT_GRPO } from './trainer';
+export { AdamW, DEFAULT_ADAMW, grpoStep, grpoTokenTerms, DEFAULT_GRPO, nllStep } from './trainer';
 export type {
   AdamWSettings,
   GrpoBatch,
   GrpoMetrics,
   GrpoSettings,
   LossPart,
+  NllMetrics,
   StepResult,
 } from './trainer';
 export {

@@ -261,12 +261,17 @@ export class CausalLM {
     return out;
   }
 
-  /** Logits for hidden rows: [N, H] -> [N, V]. */
-  logits(h: tf.Tensor2D): tf.Tensor2D {
-    return tf.tidy(() => {
-      const head = this.params.lmHead ?? tf.transpose(this.params.embed);
-      return linear(h, head as tf.Tensor2D);
-    });
+  /**
+   * Logits for hidden rows: [N, H] -> [N, V]. `head` may pass a precomputed `headMatrix()` so
+   * repeated calls with unchanged weights (decoding) skip re-transposing a tied embedding.
+   */
+  logits(h: tf.Tensor2D, head?: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => linear(h, head ?? this.headMatrix()));
+  }
+
+  /** The LM head as [H, V]: the untied weight, or the transposed embedding (a new tensor). */
+  headMatrix(): tf.Tensor2D {
+    return (this.params.lmHead ?? tf.transpose(this.params.embed)) as tf.Tensor2D;
   }
 
   private block(

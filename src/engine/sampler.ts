@@ -97,8 +97,10 @@ function generateChunk(
   let live = rows.slice();
   if (opts.maxNewTokens > 0 && live.length > 0) {
     let cache = new KVCache(prompts.length);
+    // Weights do not change while decoding: build the LM head matrix once.
+    const head = model.params.lmHead ? null : tf.keep(model.headMatrix());
     try {
-      let logits = lastLogits(model, leftPad(prompts), cache);
+      let logits = lastLogits(model, leftPad(prompts), cache, head);
       for (let step = 0; step < opts.maxNewTokens && live.length > 0; step++) {
         for (let r = 0; r < live.length; r++) {
           const row = live[r]!;
@@ -118,10 +120,11 @@ function generateChunk(
           batch: live.length,
           length: 1,
         };
-        logits = lastLogits(model, next, cache);
+        logits = lastLogits(model, next, cache, head);
       }
     } finally {
       cache.dispose();
+      head?.dispose();
     }
   }
   return rows.map((row) => ({
@@ -172,7 +175,7 @@ function leftPad(prompts: number[][]): TokenBatch {
 }
 
 /** Runs the batch through the model (extending the cache) and returns the last position's logits [B, V]. */
-function lastLogits(model: CausalLM, batch: TokenBatch, cache: KVCache): Float32Array {
+function lastLogits(model: CausalLM, batch: TokenBatch, cache: KVCache, head: tf.Tensor2D | null): Float32Array {
   const t = tf.tidy(() => {
     const h = model.hidden(batch, cache); // [B*T, H]
     const T = batch.length;
@@ -183,7 +186,7 @@ function lastLogits(model: CausalLM, batch: TokenBatch, cache: KVCache): Float32
             batch.batch,
             -1,
           ]);
-    return model.logits(last as tf.Tensor2D);
+    return model.logits(last as tf.Tensor2D, head ?? undefined);
   });
   const data = t.dataSync() as Float32Array;
   t.dispose();

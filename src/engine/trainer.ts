@@ -316,3 +316,33 @@ function checkBatch(b: GrpoBatch, s: GrpoSettings): void {
   if (!(s.microBatchSize >= 1))
     throw new RangeError(`grpoStep: microBatchSize must be >= 1, got ${s.microBatchSize}`);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Supervised next-token training (pretraining and fine-tuning): the loss is the mean negative
+// log-likelihood of the response tokens given their prompts (prompt tokens carry no loss).
+
+export interface NllMetrics {
+  /** Mean negative log-likelihood per response token. */
+  loss: number;
+  gradNorm: number;
+  tokens: number;
+}
+
+/** One optimizer step on -mean log p(response | prompt), micro-batched like grpoStep. */
+export function nllStep(
+  model: CausalLM,
+  optim: AdamW,
+  prompts: number[][],
+  responses: number[][],
+  microBatchSize = 16,
+  lr?: number,
+): NllMetrics {
+  const totalTokens = responses.reduce((n, r) => n + r.length, 0);
+  if (totalTokens === 0) throw new Error('nllStep: every response is empty');
+  const parts: LossPart[] = chunks(prompts.length, microBatchSize).map(([s, e]) => () => {
+    const packed = packSequences(prompts.slice(s, e), responses.slice(s, e));
+    return tf.div(tf.neg(tf.sum(responseLogProbs(model, packed))), totalTokens) as tf.Scalar;
+  });
+  const { loss, gradNorm } = optim.step(parts, lr);
+  return { loss, gradNorm, tokens: totalTokens };
+}
