@@ -7,7 +7,14 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
+const run = (cmd, args) => {
+  try {
+    execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
+  } catch (err) {
+    console.error(`\nnpm test: step failed: ${cmd} ${args.join(' ')} (exit ${err.status ?? err.signal})`);
+    process.exit(typeof err.status === 'number' && err.status > 0 ? err.status : 1);
+  }
+};
 
 if (!process.env.RZERO_SKIP_SYSTEM_DEPS) run('bash', ['scripts/ensure-system-deps.sh']);
 run('npx', ['tsc', '-p', 'tsconfig.json']);

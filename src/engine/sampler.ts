@@ -175,7 +175,12 @@ function leftPad(prompts: number[][]): TokenBatch {
 }
 
 /** Runs the batch through the model (extending the cache) and returns the last position's logits [B, V]. */
-function lastLogits(model: CausalLM, batch: TokenBatch, cache: KVCache, head: tf.Tensor2D | null): Float32Array {
+function lastLogits(
+  model: CausalLM,
+  batch: TokenBatch,
+  cache: KVCache,
+  head: tf.Tensor2D | null,
+): Float32Array {
   const t = tf.tidy(() => {
     const h = model.hidden(batch, cache); // [B*T, H]
     const T = batch.length;
