@@ -148,10 +148,11 @@ describe('model', () => {
         [7, 8, 9],
       ],
     );
-    assert.equal(p.batch.length, 3 + 3);
-    assert.deepEqual(Array.from(p.batch.ids), [1, 2, 3, 5, 6, 0, 0, 0, 4, 7, 8, 9]);
-    assert.deepEqual(Array.from(p.batch.mask), [1, 1, 1, 1, 1, 0, 0, 0, 1, 1, 1, 1]);
-    assert.deepEqual(Array.from(p.predictRows), [2, 3, 8, 9, 10]);
+    // Rows are left-padded as a whole to the longest prompt + response (5), not 3 + 3.
+    assert.equal(p.batch.length, 5);
+    assert.deepEqual(Array.from(p.batch.ids), [1, 2, 3, 5, 6, 0, 4, 7, 8, 9]);
+    assert.deepEqual(Array.from(p.batch.mask), [1, 1, 1, 1, 1, 0, 1, 1, 1, 1]);
+    assert.deepEqual(Array.from(p.predictRows), [2, 3, 6, 7, 8]);
     assert.deepEqual(Array.from(p.targets), [5, 6, 7, 8, 9]);
   });
 });
