@@ -1,0 +1,84 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import {
+  ARITH_CORPUS_RECIPE,
+  ARITH_EOS,
+  ArithCorpusRecipe,
+  CorpusDocument,
+  allBenchmarkQuestions,
+  arithCorpus,
+  challengerPrompt,
+  solutionSteps,
+  solveQuestion,
+  solverPrompt,
+} from '../../../src/tasks/arith';
+import { lastBoxed } from '../../../src/tasks/arith/boxed';
+
+function take(recipe: Partial<ArithCorpusRecipe>, n: number): CorpusDocument[] {
+  return [...arithCorpus({ ...ARITH_CORPUS_RECIPE, ...recipe, documents: n })];
+}
+
+/** Pinned: the corpus is a pure function of its recipe. */
+const PINNED_FIRST_1000 = '62ac5691a56b3496';
+
+describe('arith corpus', () => {
+  test('recipe', () => {
+    assert.equal(ARITH_CORPUS_RECIPE.documents, 200_000);
+    assert.equal(ARITH_CORPUS_RECIPE.solverShare, 0.8);
+    assert.ok(Object.isFrozen(ARITH_CORPUS_RECIPE));
+  });
+
+  test('deterministic and pinned', () => {
+    const docs = take({}, 1000);
+    assert.deepEqual(take({}, 1000), docs);
+    const digest = createHash('sha256')
+      .update(docs.map((d) => d.text).join('\n'))
+      .digest('hex')
+      .slice(0, 16);
+    assert.equal(digest, PINNED_FIRST_1000);
+    assert.notDeepEqual(take({ seed: 1 }, 50), docs.slice(0, 50));
+  });
+
+  test('the mix follows solverShare; the problem stream does not depend on it', () => {
+    const docs = take({}, 5000);
+    const share = docs.filter((d) => d.role === 'solver').length / docs.length;
+    assert.ok(Math.abs(share - 0.8) < 0.02, `solver share ${share}`);
+    const allSolver = take({ solverShare: 1 }, 200);
+    assert.ok(allSolver.every((d) => d.role === 'solver'));
+    assert.deepEqual(
+      allSolver.map((d) => d.question),
+      docs.slice(0, 200).map((d) => d.question),
+    );
+    assert.ok(take({ solverShare: 0 }, 50).every((d) => d.role === 'challenger'));
+  });
+
+  test('documents: prompt + completion + eos, correct answers', () => {
+    for (const d of take({}, 3000)) {
+      assert.equal(d.text, d.prompt + d.completion + ARITH_EOS);
+      const res = solveQuestion(d.question);
+      assert.ok(res.answerable && res.answer === d.answer, d.question);
+      assert.equal(lastBoxed(d.completion), d.answer);
+      if (d.role === 'solver') {
+        assert.equal(d.prompt, solverPrompt(d.question));
+        assert.equal(d.completion, '\n' + solutionSteps(d.question));
+      } else {
+        assert.equal(d.prompt, challengerPrompt());
+        assert.equal(/<question>(.*)<\/question>/.exec(d.completion)?.[1], d.question);
+      }
+    }
+  });
+
+  test('benchmark questions are kept out (and the exclusion is not vacuous)', () => {
+    const bench = allBenchmarkQuestions();
+    const hits = (docs: CorpusDocument[]) => docs.filter((d) => bench.has(d.question)).length;
+    assert.equal(hits(take({}, 20_000)), 0);
+    assert.ok(hits(take({ excludeBenchmarks: false }, 20_000)) > 0);
+  });
+
+  test('rejects invalid recipes', () => {
+    assert.throws(() => take({ solverShare: 2 }, 1), RangeError);
+    assert.throws(() => [...arithCorpus({ ...ARITH_CORPUS_RECIPE, documents: -1 })], RangeError);
+    assert.throws(() => take({ version: 2 as 1 }, 1), RangeError);
+  });
+});
