@@ -1,7 +1,8 @@
 /**
  * R-Zero's algorithm as pure functions (arXiv 2508.05004; shared/RZERO.md): parsing, answer
- * equivalence, majority vote, rewards, BLEU clustering, Solver-data filtering and GRPO maths.
- * Framework-free: no NestJS/TypeORM/Bull/Redis/pg and no tfjs here.
+ * equivalence, majority vote, rewards, BLEU clustering, Solver-data filtering and GRPO maths,
+ * and the co-evolution loop `coevolve` with its phases, on the engine.
+ * Framework-free: no NestJS/TypeORM/Bull/Redis/pg imports.
  */
 export {
   extractBoxed,
@@ -84,3 +85,46 @@ export {
 export type { ActorLoss, ActorLossOptions, ClipOptions, KlMode, PolicyLossTerms } from './grpo';
 
 export { pySplit, pyStrip, fsum } from './py-compat';
+
+// The co-evolution loop and its parts.
+export { PRESETS, applyOverrides, resolveConfig, validateConfig, RZeroConfigError } from './config';
+export type {
+  ChallengerConfig,
+  ConfigIssue,
+  EvaluationConfig,
+  FilterConfig,
+  OptimConfig,
+  PresetName,
+  RewardConfig,
+  RZeroConfig,
+  RZeroConfigOverrides,
+  SamplingConfig,
+  SolverConfig,
+} from './config';
+export { OFFICIAL_PROMPTS, OPEN_MATH_DOMAIN } from './domain';
+export type { BenchmarkSet, Domain, DomainOracle, RolePrompts } from './domain';
+export type {
+  BenchmarkScore,
+  ChallengerStepMetrics,
+  CoevolveHooks,
+  CurriculumItem,
+  CurriculumStats,
+  DropReason,
+  IterationSummary,
+  OracleVerdict,
+  Phase,
+  Role,
+  RZeroEvent,
+  RZeroEventType,
+  SolverStepMetrics,
+} from './events';
+export { PromptRenderer, solverVotes } from './rollout';
+export type { Votes } from './rollout';
+export { trainChallenger } from './challenger-phase';
+export { buildSolverDataset, curriculumStats } from './dataset';
+export type { SolverDataset, SolverExample } from './dataset';
+export { trainSolver } from './solver-phase';
+export { evaluateModel, isCorrect } from './evaluation';
+export { coevolve, iterationDir, RunStateError } from './coevolve';
+export type { CoevolveBase, CoevolveOptions, CoevolveResult } from './coevolve';
+export { RZeroAbortedError, phaseSeed } from './seeds';

@@ -71,3 +71,4 @@ export {
 export type { ArithTokenizerFiles } from './tokenizer';
 export { ARITH_CORPUS_RECIPE, arithCorpus, makeDocument } from './corpus';
 export type { ArithCorpusRecipe, CorpusDocument, CorpusRole } from './corpus';
+export { ARITH_DOMAIN, arithBenchmarkSets } from './domain';

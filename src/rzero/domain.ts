@@ -1,0 +1,52 @@
+/**
+ * What a co-evolution run needs to know about its task domain: the prompts of the two roles, an
+ * optional exact oracle (a domain whose truth is computable, such as the built-in arithmetic one,
+ * so a run can measure what the paper could only estimate), and the held-out benchmarks.
+ */
+import type { OracleVerdict } from './events';
+
+/** System and user texts, rendered through the model's chat template (or the plain R-Zero format). */
+export interface RolePrompts {
+  challengerSystem: string;
+  challengerUser: string;
+  solverSystem: string;
+}
+
+/**
+ * The prompts of the official code, in substance (RZERO.md "Prompts"): the Challenger is a
+ * competition-math problem setter that answers with one `<question>` and one `\boxed{}`; the
+ * Solver gets the standard step-by-step instruction and the question as the user turn.
+ */
+export const OFFICIAL_PROMPTS: Readonly<RolePrompts> = Object.freeze({
+  challengerSystem:
+    'You are an expert setter of competition mathematics problems. Think about the problem ' +
+    'privately first, then write exactly one new problem inside <question></question>, ' +
+    'followed by its final answer as \\boxed{final_answer}, and nothing else.',
+  challengerUser: 'Generate one new, challenging reasoning question now.',
+  solverSystem: 'Please reason step by step, and put your final answer within \\boxed{}.',
+});
+
+export interface DomainOracle {
+  /** The truth about one question and its pseudo-label. */
+  verdict(question: string, label: string | null): OracleVerdict;
+  /** Aggregate statistics of questions and their pseudo-labels (JSON-serialisable). */
+  stats(questions: readonly string[], labels: readonly (string | null)[]): Record<string, unknown>;
+}
+
+export interface Domain {
+  name: string;
+  prompts: RolePrompts;
+  oracle: DomainOracle | null;
+}
+
+export interface BenchmarkSet {
+  name: string;
+  items: readonly { question: string; answer: string }[];
+}
+
+/** A domain without an oracle: the official prompts, for any math-capable base model. */
+export const OPEN_MATH_DOMAIN: Readonly<Domain> = Object.freeze({
+  name: 'math',
+  prompts: OFFICIAL_PROMPTS,
+  oracle: null,
+});

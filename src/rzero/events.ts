@@ -1,0 +1,158 @@
+/**
+ * What `coevolve` reports while it runs. The loop only calls `hooks.onEvent`; the worker turns
+ * events into rows and SSE messages, the CLI into progress bars and a report. Every event is a
+ * plain JSON-serialisable value.
+ */
+
+export type Phase = 'challenger' | 'dataset' | 'solver' | 'evaluation';
+export type Role = 'challenger' | 'solver';
+
+export interface ChallengerStepMetrics {
+  /** Mean Challenger reward over the step's rollouts. */
+  reward: number;
+  /** Mean uncertainty reward over valid rollouts (0 when none is valid). */
+  uncertainty: number;
+  /** Mean repetition penalty over valid rollouts. */
+  repetitionPenalty: number;
+  /** Share of rollouts with a parseable question and answer. */
+  validShare: number;
+  /** Mean Solver agreement p^ over valid rollouts. */
+  meanP: number;
+  loss: number;
+  pgLoss: number;
+  kl: number;
+  clipFracHigher: number;
+  clipFracLower: number;
+  gradNorm: number;
+  /** Mean response length in tokens. */
+  responseTokens: number;
+  seconds: number;
+}
+
+export interface SolverStepMetrics {
+  /** Mean Solver reward (agreement with the pseudo-label) over the step's rollouts. */
+  reward: number;
+  /** Share of rollouts whose answer is truly correct, when the domain has an oracle. */
+  oracleAccuracy: number | null;
+  loss: number;
+  pgLoss: number;
+  kl: number;
+  clipFracHigher: number;
+  clipFracLower: number;
+  gradNorm: number;
+  responseTokens: number;
+  seconds: number;
+}
+
+export type DropReason =
+  /** The Challenger output had no parseable question or answer. */
+  | 'invalid'
+  /** No Solver sample produced an answer. */
+  | 'no-answer'
+  /** Official evaluate.py drops: proof questions, 'box' in the question, 'text' in the answer. */
+  | 'proof'
+  | 'box'
+  | 'text'
+  /** p^ outside the filter band. */
+  | 'too-easy'
+  | 'too-hard';
+
+export interface OracleVerdict {
+  /** Whether the domain's oracle can answer the question at all. */
+  answerable: boolean;
+  /** The true answer when answerable. */
+  answer: string | null;
+  /** Whether the majority answer equals the true answer (null when there is no majority answer). */
+  labelCorrect: boolean | null;
+}
+
+export interface CurriculumItem {
+  /** Position among the N generated candidates (0-based). */
+  index: number;
+  /** Raw Challenger output. */
+  raw: string;
+  question: string;
+  /** The Challenger's own boxed answer ('' when missing). */
+  challengerAnswer: string;
+  /** The m extracted Solver answers (null = no box). */
+  solverAnswers: (string | null)[];
+  majority: string | null;
+  /** p^ as evaluate.py computes it (over non-empty answers). */
+  p: number;
+  /** The reward split the Challenger would get for this question in its chunk. */
+  uncertainty: number;
+  repetitionPenalty: number;
+  /** Cluster id inside its chunk (-1 for invalid items). */
+  cluster: number;
+  kept: boolean;
+  dropReason: DropReason | null;
+  oracle: OracleVerdict | null;
+}
+
+export interface CurriculumStats {
+  generated: number;
+  valid: number;
+  kept: number;
+  keptShare: number;
+  /** Counts of valid questions by p^ in ten bins [0, 0.1), ..., [0.9, 1.0]. */
+  pHistogram: number[];
+  meanP: number;
+  dropReasons: Partial<Record<DropReason, number>>;
+  /** Domain oracle statistics of the kept questions (null without an oracle). */
+  oracleKept: Record<string, unknown> | null;
+  /** Domain oracle statistics of all valid questions. */
+  oracleAll: Record<string, unknown> | null;
+}
+
+export interface BenchmarkScore {
+  benchmark: string;
+  /** 'greedy' accuracy, or 'mean@k'. */
+  metric: string;
+  score: number;
+  items: number;
+}
+
+export interface IterationSummary {
+  iteration: number;
+  seconds: number;
+  phases: Partial<Record<Phase, number>>;
+  challenger: ChallengerStepMetrics | null;
+  curriculum: CurriculumStats;
+  solver: SolverStepMetrics | null;
+  scores: BenchmarkScore[];
+}
+
+export type RZeroEvent =
+  | { type: 'run.started'; iterations: number; startIteration: number; backend: string }
+  | { type: 'iteration.started'; iteration: number }
+  | { type: 'phase.started'; iteration: number; phase: Phase; total: number }
+  /** Progress inside a phase that is not a training step (dataset chunks, evaluated items). */
+  | { type: 'phase.progress'; iteration: number; phase: Phase; done: number; total: number }
+  | { type: 'phase.finished'; iteration: number; phase: Phase; seconds: number }
+  | {
+      type: 'challenger.step';
+      iteration: number;
+      step: number;
+      steps: number;
+      metrics: ChallengerStepMetrics;
+    }
+  | {
+      type: 'solver.step';
+      iteration: number;
+      step: number;
+      steps: number;
+      metrics: SolverStepMetrics;
+    }
+  | { type: 'curriculum.item'; iteration: number; item: CurriculumItem }
+  | { type: 'curriculum.stats'; iteration: number; stats: CurriculumStats }
+  | { type: 'evaluation'; iteration: number; scores: BenchmarkScore[] }
+  | { type: 'checkpoint'; iteration: number; role: Role; dir: string }
+  | { type: 'iteration.completed'; iteration: number; summary: IterationSummary }
+  | { type: 'run.completed'; iterations: number };
+
+export type RZeroEventType = RZeroEvent['type'];
+
+export interface CoevolveHooks {
+  /** Awaited before the loop goes on, so a sink can persist the event first. */
+  onEvent?(event: RZeroEvent): void | Promise<void>;
+}

@@ -1,0 +1,164 @@
+/**
+ * The language-model side of R-Zero: prompts rendered for each role, sampling with the settings
+ * of a phase, the Solver's m votes on a question, and one GRPO update from scored rollouts.
+ * Everything here goes through the engine's public surface.
+ */
+import {
+  AdamW,
+  CausalLM,
+  Sample,
+  Tokenizer,
+  encodeChat,
+  generate,
+  grpoStep,
+  scoreResponses,
+} from '../engine';
+import type { GrpoMetrics } from '../engine';
+import type { OptimConfig, SamplingConfig } from './config';
+import type { RolePrompts } from './domain';
+import { majorityVoteEvaluate, majorityVote } from './majority-vote';
+import { extractBoxed } from './parsing';
+
+/** Rows per prefill/decode batch while sampling. */
+const SAMPLE_BATCH = 64;
+
+export class PromptRenderer {
+  private challengerIds: number[] | null = null;
+
+  constructor(
+    readonly tokenizer: Tokenizer,
+    readonly prompts: RolePrompts,
+  ) {}
+
+  challenger(): number[] {
+    this.challengerIds ??= encodeChat(this.tokenizer, [
+      { role: 'system', content: this.prompts.challengerSystem },
+      { role: 'user', content: this.prompts.challengerUser },
+    ]);
+    return this.challengerIds;
+  }
+
+  solver(question: string): number[] {
+    return encodeChat(this.tokenizer, [
+      { role: 'system', content: this.prompts.solverSystem },
+      { role: 'user', content: question },
+    ]);
+  }
+}
+
+/** Samples one completion per prompt with a phase's settings. */
+export function sample(
+  model: CausalLM,
+  tokenizer: Tokenizer,
+  prompts: number[][],
+  s: SamplingConfig,
+  seed: number,
+): Sample[] {
+  return generate(model, prompts, {
+    maxNewTokens: s.maxNewTokens,
+    temperature: s.temperature,
+    topK: s.topK,
+    topP: s.topP,
+    seed,
+    eosTokenIds: tokenizer.eosTokenIds,
+    decode: (ids) => tokenizer.decode(ids, { skipSpecialTokens: true }),
+    batchSize: SAMPLE_BATCH,
+  });
+}
+
+export interface Votes {
+  /** The m extracted answers (null = no complete box). */
+  answers: (string | null)[];
+  /** Majority answer and p^ as the reward server computes them (empties stay in the denominator). */
+  server: { answer: string | null; p: number };
+  /** Majority answer and p^ as evaluate.py computes them (empties removed first). */
+  evaluate: { answer: string | null; p: number; counted: number };
+}
+
+/** The Solver answers each question m times; answers are voted on as the official code does. */
+export function solverVotes(
+  solver: CausalLM,
+  render: PromptRenderer,
+  questions: readonly string[],
+  m: number,
+  s: SamplingConfig,
+  seed: number,
+): Votes[] {
+  if (questions.length === 0) return [];
+  const prompts = questions.flatMap((q) => {
+    const ids = render.solver(q);
+    return Array.from({ length: m }, () => ids);
+  });
+  const samples = sample(solver, render.tokenizer, prompts, s, seed);
+  return questions.map((_, i) => {
+    const answers = samples.slice(i * m, (i + 1) * m).map((x) => extractBoxed(x.text));
+    const server = majorityVote(answers);
+    const evaluated = majorityVoteEvaluate(answers);
+    return {
+      answers,
+      server: { answer: server.answer, p: server.p },
+      evaluate: { answer: evaluated.answer, p: evaluated.p, counted: evaluated.counted },
+    };
+  });
+}
+
+export interface ScoredRollouts {
+  prompts: number[][];
+  samples: Sample[];
+  advantages: number[];
+}
+
+/**
+ * One GRPO update of `policy` on scored rollouts (one PPO epoch: old log-probs are the sampling
+ * ones, so the ratio starts at 1), with the KL to `reference` when klCoef > 0.
+ */
+export function grpoUpdate(
+  policy: CausalLM,
+  reference: CausalLM | null,
+  optim: AdamW,
+  r: ScoredRollouts,
+  o: OptimConfig,
+  temperature: number,
+): GrpoMetrics {
+  const responses = r.samples.map((x) => x.tokens);
+  const refLogProbs =
+    o.klCoef > 0 && reference
+      ? scoreResponses(reference, r.prompts, responses, {
+          temperature,
+          batchSize: o.microBatchSize,
+        })
+      : undefined;
+  return grpoStep(
+    policy,
+    optim,
+    {
+      prompts: r.prompts,
+      responses,
+      advantages: r.advantages,
+      oldLogProbs: r.samples.map((x) => x.logProbs),
+      refLogProbs,
+    },
+    {
+      clipLow: o.clipLow,
+      clipHigh: o.clipHigh,
+      dualClip: o.dualClip,
+      klCoef: reference ? o.klCoef : 0,
+      temperature,
+      microBatchSize: o.microBatchSize,
+    },
+  );
+}
+
+export function makeOptimizer(model: CausalLM, lr: number, o: OptimConfig): AdamW {
+  return new AdamW(model.variables(), {
+    lr,
+    beta1: 0.9,
+    beta2: 0.999,
+    eps: 1e-8,
+    weightDecay: o.weightDecay,
+    maxGradNorm: o.maxGradNorm,
+  });
+}
+
+export const mean = (xs: readonly number[]): number =>
+  xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length;

@@ -1,0 +1,251 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  coevolve,
+  iterationDir,
+  resolveConfig,
+  RunStateError,
+  RZeroAbortedError,
+  RZeroConfigError,
+} from '../../src/rzero';
+import type { RZeroConfig, RZeroEvent } from '../../src/rzero';
+import { loadModelDir } from '../../src/engine';
+import { ARITH_DOMAIN, arithBenchmarkSets } from '../../src/tasks/arith';
+import { useBackend } from '../helpers/engine';
+import { fixtureModelDir, testConfig } from './fixtures';
+
+const BENCHMARKS = arithBenchmarkSets(['arith-easy']);
+const work: string[] = [];
+const newWorkDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'rzero-run-'));
+  work.push(d);
+  return d;
+};
+
+interface Recorded {
+  events: RZeroEvent[];
+  result: Awaited<ReturnType<typeof coevolve>>;
+}
+
+async function run(
+  config: RZeroConfig,
+  workDir = newWorkDir(),
+  abortWhen?: (e: RZeroEvent) => boolean,
+): Promise<Recorded> {
+  const events: RZeroEvent[] = [];
+  const controller = new AbortController();
+  const result = await coevolve({ dir: await fixtureModelDir() }, config, {
+    workDir,
+    domain: ARITH_DOMAIN,
+    benchmarks: BENCHMARKS,
+    signal: controller.signal,
+    hooks: {
+      onEvent: (e) => {
+        events.push(e);
+        if (abortWhen?.(e)) controller.abort(new Error('test cancel'));
+      },
+    },
+  });
+  return { events, result };
+}
+
+/** Events without wall-clock fields, for comparing two runs. */
+function stable(events: RZeroEvent[]): unknown[] {
+  return JSON.parse(
+    JSON.stringify(events, (k, v) =>
+      k === 'seconds' || k === 'dir' || k === 'phases' ? undefined : v,
+    ),
+  );
+}
+
+describe('coevolve on the arithmetic fixture model', () => {
+  let first: Recorded;
+  before(async () => {
+    await useBackend();
+    first = await run(testConfig());
+  });
+  after(() => work.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  test('reports every phase of every iteration in order', () => {
+    const types = first.events.map((e) => e.type);
+    assert.equal(types[0], 'run.started');
+    assert.equal(types.at(-1), 'run.completed');
+    for (const k of [1, 2]) {
+      const phases = first.events
+        .filter(
+          (e): e is Extract<RZeroEvent, { type: 'phase.started' }> =>
+            e.type === 'phase.started' && e.iteration === k,
+        )
+        .map((e) => e.phase);
+      assert.deepEqual(phases, ['challenger', 'dataset', 'solver', 'evaluation']);
+      const steps = first.events.filter((e) => e.type === 'challenger.step' && e.iteration === k);
+      assert.equal(steps.length, 2);
+      const items = first.events.filter((e) => e.type === 'curriculum.item' && e.iteration === k);
+      assert.equal(items.length, 6);
+      assert.equal(
+        first.events.filter((e) => e.type === 'checkpoint' && e.iteration === k).length,
+        2,
+      );
+    }
+    // Iteration 0 is the base model's evaluation.
+    const evals = first.events.filter((e) => e.type === 'evaluation');
+    assert.deepEqual(
+      evals.map((e) => e.iteration),
+      [0, 1, 2],
+    );
+  });
+
+  test('the fixture Challenger writes parseable questions and the Solver trains on them', () => {
+    const stats = first.result.iterations.map((it) => it.curriculum);
+    assert.ok(
+      stats.some((s) => s.valid > 0),
+      JSON.stringify(stats),
+    );
+    const solverSteps = first.events.filter((e) => e.type === 'solver.step');
+    assert.ok(solverSteps.length > 0, 'no Solver step ran');
+    // Both roles really moved: some update had a non-zero gradient.
+    for (const role of ['challenger.step', 'solver.step']) {
+      const norms = first.events.flatMap((e) =>
+        (e.type === 'challenger.step' || e.type === 'solver.step') && e.type === role
+          ? [e.metrics.gradNorm]
+          : [],
+      );
+      assert.ok(
+        norms.some((n) => n > 1e-3),
+        `${role} gradient norms ${norms.join(', ')}`,
+      );
+    }
+    for (const e of first.events) {
+      if (e.type === 'challenger.step' || e.type === 'solver.step') {
+        for (const [k, v] of Object.entries(e.metrics)) {
+          if (v !== null) assert.ok(Number.isFinite(v), `${e.type} ${k} = ${v}`);
+        }
+      }
+    }
+  });
+
+  test('curriculum items carry votes, p^, reward split and the oracle verdict', () => {
+    const items = first.events.flatMap((e) => (e.type === 'curriculum.item' ? [e.item] : []));
+    for (const it of items) {
+      if (it.dropReason === 'invalid') {
+        assert.equal(it.cluster, -1);
+        assert.equal(it.oracle, null);
+        continue;
+      }
+      assert.equal(it.solverAnswers.length, 3);
+      assert.ok(it.p >= 0 && it.p <= 1);
+      assert.ok(it.uncertainty >= 0 && it.uncertainty <= 1);
+      assert.ok(it.repetitionPenalty > 0 && it.repetitionPenalty <= 1);
+      assert.notEqual(it.oracle, null);
+      assert.equal(it.kept, it.dropReason === null);
+    }
+  });
+
+  test('checkpoints load back; summaries and curricula are on disk', async () => {
+    const dir = iterationDir(first.result.workDir, 2);
+    for (const role of ['challenger', 'solver']) {
+      const loaded = await loadModelDir(join(dir, role), { requireTokenizer: true });
+      loaded.model.dispose();
+    }
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+    assert.equal(summary.iteration, 2);
+    const lines = readFileSync(join(dir, 'curriculum.jsonl'), 'utf8').trim().split('\n');
+    assert.equal(lines.length, 6);
+  });
+
+  test('same config and seed give the same run', async () => {
+    const again = await run(testConfig());
+    assert.deepEqual(stable(again.events), stable(first.events));
+  });
+
+  test('leaves no tensors behind', async () => {
+    const before = tf.memory().numTensors;
+    await run(testConfig({ iterations: 1 }));
+    assert.equal(tf.memory().numTensors, before);
+  });
+
+  test('an abort between steps stops the run and keeps finished iterations; a rerun resumes', async () => {
+    const dir = newWorkDir();
+    await assert.rejects(
+      run(
+        testConfig(),
+        dir,
+        (e) => e.type === 'challenger.step' && e.iteration === 2 && e.step === 1,
+      ),
+      RZeroAbortedError,
+    );
+    assert.ok(existsSync(join(iterationDir(dir, 1), 'summary.json')));
+    assert.ok(!existsSync(join(iterationDir(dir, 2), 'summary.json')));
+    const resumed = await run(testConfig(), dir);
+    assert.equal(resumed.result.startIteration, 2);
+    assert.equal(resumed.events.filter((e) => e.type === 'iteration.started').length, 1);
+    assert.equal(
+      resumed.events.filter((e) => e.type === 'evaluation' && e.iteration === 0).length,
+      0,
+    );
+    // Iteration 2 resumed from iteration 1's checkpoints draws what the uninterrupted run drew.
+    const of2 = (r: Recorded) =>
+      stable(r.events.filter((e) => 'iteration' in e && e.iteration === 2));
+    assert.deepEqual(of2(resumed), of2(first));
+    assert.deepEqual(
+      JSON.parse(JSON.stringify(resumed.result.iterations.map((i) => i.scores))),
+      first.result.iterations.map((i) => i.scores),
+    );
+  });
+
+  test('a work directory of another run is refused', async () => {
+    await assert.rejects(run(testConfig({ seed: 99 }), first.result.workDir), RunStateError);
+  });
+
+  test('Base Challenger ablation skips Challenger training', async () => {
+    const r = await run(testConfig({ iterations: 1, challenger: { train: false } }));
+    assert.equal(r.events.filter((e) => e.type === 'challenger.step').length, 0);
+    assert.ok(!r.events.some((e) => e.type === 'phase.started' && e.phase === 'challenger'));
+  });
+});
+
+describe('R-Zero config', () => {
+  test('presets validate; paper is the official defaults', () => {
+    const paper = resolveConfig('paper');
+    assert.equal(paper.challenger.groupSize, 4);
+    assert.equal(paper.votes, 10);
+    assert.equal(paper.challenger.questionsPerIteration, 8000);
+    assert.deepEqual([paper.filter.minP, paper.filter.maxP], [0.3, 0.8]);
+    assert.deepEqual(
+      [paper.optim.clipLow, paper.optim.clipHigh, paper.optim.dualClip],
+      [0.2, 0.3, 3],
+    );
+    assert.equal(paper.optim.klCoef, 0.01);
+    resolveConfig('tiny');
+  });
+
+  test('every bad field is listed with its reason', () => {
+    try {
+      resolveConfig('tiny', {
+        iterations: 0,
+        votes: 1.5,
+        solver: { groupSize: 1 },
+        filter: { minP: 0.9, maxP: 0.2 },
+        challenger: { rollout: { temperature: 0 } },
+        bogus: 1,
+      } as Record<string, unknown>);
+      assert.fail('expected an error');
+    } catch (err) {
+      assert.ok(err instanceof RZeroConfigError);
+      const fields = err.issues.map((i) => i.field).sort();
+      assert.deepEqual(fields, [
+        'bogus',
+        'challenger.rollout.temperature',
+        'filter.minP',
+        'iterations',
+        'solver.groupSize',
+        'votes',
+      ]);
+      assert.match(err.message, /filter\.minP: must be < filter\.maxP/);
+    }
+  });
+});
