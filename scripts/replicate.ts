@@ -1,0 +1,488 @@
+/**
+ * Reproduces the shape of the R-Zero paper's tables on the arithmetic domain, where the truth is
+ * computable, and writes docs/results.md with PNG plots (docs/results/*.png) and the raw numbers
+ * (docs/results.json).
+ *
+ *   npm run replicate -- [--seeds 1,2,3] [--jobs 2] [--work runs/replicate] [--out docs]
+ *                        [--set solver.lr=3e-5 ...]   (applied to every run; recorded in the report)
+ *
+ * Runs per seed (each a `scripts/coevolve.js` child process, `--jobs` at a time, one per core:
+ * the wasm backend is single-threaded):
+ *   rzero            R-Zero, 3 iterations                     -> Table 1 rows "R-Zero it 1..3"
+ *   base-challenger  1 iteration, Challenger not trained      -> Table 1 row "Base Challenger"
+ *   no-filter        1 iteration, filter off                  -> ablation (vs R-Zero it 1)
+ *   no-repetition    1 iteration, repetition penalty off      -> ablation (vs R-Zero it 1)
+ * Then, per seed and iteration t, the Table 4 analogue: the questions Challenger t generated that
+ * the oracle can answer, answered greedily by the base model and by Solvers 1..3 (true accuracy),
+ * the oracle accuracy of the majority-vote pseudo-labels, and the questions' difficulty.
+ * Work directories are resumable: rerunning the command skips finished iterations.
+ */
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { initBackend, loadModelDir, parseBackendRequest } from '../src/engine';
+import type { CausalLM } from '../src/engine';
+import { PromptRenderer, iterationDir, resolveConfig } from '../src/rzero';
+import type { BenchmarkScore, CoevolveResult, CurriculumItem, RZeroConfig } from '../src/rzero';
+import { evaluateModel } from '../src/rzero/evaluation';
+import { ARITH_DOMAIN } from '../src/tasks/arith';
+import { BUILTIN_MODELS } from './coevolve';
+import { ProgressBar } from './progress';
+import { renderPlots } from './replicate-plots';
+
+interface Variant {
+  name: string;
+  label: string;
+  iterations: number;
+  sets: string[];
+}
+
+const VARIANTS: Variant[] = [
+  { name: 'rzero', label: 'R-Zero', iterations: 3, sets: [] },
+  {
+    name: 'base-challenger',
+    label: 'Base Challenger',
+    iterations: 1,
+    sets: ['challenger.train=false'],
+  },
+  { name: 'no-filter', label: 'w/o filter', iterations: 1, sets: ['filter.enabled=false'] },
+  {
+    name: 'no-repetition',
+    label: 'w/o repetition penalty',
+    iterations: 1,
+    sets: ['reward.repetitionPenalty=false'],
+  },
+];
+const BENCHES = ['arith-easy', 'arith-medium', 'arith-hard'];
+/** Questions per (seed, iteration) for the Table 4 analogue. */
+const TABLE4_QUESTIONS = 200;
+
+interface Args {
+  seeds: number[];
+  jobs: number;
+  work: string;
+  out: string;
+  set: string[];
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { seeds: [1, 2, 3], jobs: 2, work: 'runs/replicate', out: 'docs', set: [] };
+  for (let i = 0; i < argv.length; i += 2) {
+    const [key, value] = [argv[i]!, argv[i + 1]];
+    if (value === undefined) throw new Error(`missing value for ${key}`);
+    if (key === '--seeds') a.seeds = value.split(',').map(Number);
+    else if (key === '--jobs') a.jobs = Number(value);
+    else if (key === '--work') a.work = value;
+    else if (key === '--out') a.out = value;
+    else if (key === '--set') a.set.push(value);
+    else throw new Error(`unknown option ${key}`);
+  }
+  return a;
+}
+
+interface Job {
+  variant: Variant;
+  seed: number;
+  dir: string;
+}
+
+const completed = (j: Job): number => {
+  let n = 0;
+  while (n < j.variant.iterations && existsSync(join(iterationDir(j.dir, n + 1), 'summary.json')))
+    n++;
+  return n;
+};
+
+function runJob(j: Job, extraSets: string[]): Promise<void> {
+  const script = resolve(__dirname, 'coevolve.js');
+  const args = [
+    script,
+    '--base',
+    'arith-tiny',
+    '--preset',
+    'tiny',
+    '--work',
+    j.dir,
+    '--report',
+    join(j.dir, 'report'),
+  ];
+  for (const s of [
+    `seed=${j.seed}`,
+    `iterations=${j.variant.iterations}`,
+    ...j.variant.sets,
+    ...extraSets,
+  ])
+    args.push('--set', s);
+  mkdirSync(j.dir, { recursive: true });
+  const log = createWriteStream(join(j.dir, 'log.txt'), { flags: 'a' });
+  return new Promise((ok, fail) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
+    child.on('error', fail);
+    child.on('close', (code) =>
+      code === 0
+        ? ok()
+        : fail(
+            new Error(
+              `${j.variant.name} seed ${j.seed} exited ${code}; see ${join(j.dir, 'log.txt')}`,
+            ),
+          ),
+    );
+  });
+}
+
+async function runAll(jobs: Job[], concurrency: number, extraSets: string[]): Promise<void> {
+  const total = jobs.reduce((n, j) => n + j.variant.iterations, 0);
+  const bar = new ProgressBar('replicate iterations', total);
+  const tick = () => bar.update(jobs.reduce((n, j) => n + completed(j), 0));
+  const timer = setInterval(tick, 5000);
+  const queue = jobs.slice();
+  const worker = async () => {
+    for (let j = queue.shift(); j; j = queue.shift()) await runJob(j, extraSets);
+  };
+  try {
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  } finally {
+    clearInterval(timer);
+    tick();
+    bar.done();
+  }
+}
+
+const readResult = (j: Job): CoevolveResult =>
+  JSON.parse(readFileSync(join(j.dir, 'report.json'), 'utf8'));
+
+export interface Table4Row {
+  seed: number;
+  iteration: number;
+  questions: number;
+  /** Greedy true accuracy on the iteration's questions: base, then Solver 1..3. */
+  accuracy: Record<string, number>;
+  pseudoLabelAccuracy: number | null;
+  pseudoLabelAccuracyKept: number | null;
+  difficulty: Record<string, number> | null;
+  keptShare: number;
+  meanP: number;
+}
+
+/** Table 4 analogue for one seed's R-Zero run. */
+async function table4(
+  j: Job,
+  baseDir: string,
+  seed: number,
+  iterations: number,
+): Promise<Table4Row[]> {
+  const config = resolveConfig('tiny', { evaluation: { maxItems: 0, maxNewTokens: 160 } });
+  const dirs: [string, string][] = [['base', baseDir]];
+  for (let k = 1; k <= iterations; k++)
+    dirs.push([`solver ${k}`, join(iterationDir(j.dir, k), 'solver')]);
+  const models: [string, CausalLM][] = [];
+  let render: PromptRenderer | null = null;
+  for (const [name, dir] of dirs) {
+    const loaded = await loadModelDir(dir, { requireTokenizer: true });
+    render ??= new PromptRenderer(loaded.tokenizer!, ARITH_DOMAIN.prompts);
+    models.push([name, loaded.model]);
+  }
+  const rows: Table4Row[] = [];
+  try {
+    for (let k = 1; k <= iterations; k++) {
+      const items: CurriculumItem[] = readFileSync(
+        join(iterationDir(j.dir, k), 'curriculum.jsonl'),
+        'utf8',
+      )
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      const answerable = items.filter((it) => it.oracle?.answerable).slice(0, TABLE4_QUESTIONS);
+      const bench = [
+        {
+          name: `iteration-${k}`,
+          items: answerable.map((it) => ({ question: it.question, answer: it.oracle!.answer! })),
+        },
+      ];
+      const accuracy: Record<string, number> = {};
+      for (const [name, model] of models) {
+        const [score] = await evaluateModel({
+          model,
+          render: render!,
+          benchmarks: bench,
+          config,
+          iteration: k,
+        });
+        accuracy[name] = score?.score ?? NaN;
+      }
+      const summary = JSON.parse(
+        readFileSync(join(iterationDir(j.dir, k), 'summary.json'), 'utf8'),
+      );
+      const all = summary.curriculum.oracleAll;
+      const kept = summary.curriculum.oracleKept;
+      rows.push({
+        seed,
+        iteration: k,
+        questions: answerable.length,
+        accuracy,
+        pseudoLabelAccuracy: all?.accuracy ?? null,
+        pseudoLabelAccuracyKept: kept?.accuracy ?? null,
+        difficulty: all?.meanDifficulty ?? null,
+        keptShare: summary.curriculum.keptShare,
+        meanP: summary.curriculum.meanP,
+      });
+    }
+  } finally {
+    for (const [, m] of models) m.dispose();
+  }
+  return rows;
+}
+
+// ---- statistics and markdown ---------------------------------------------------------------
+
+export function meanStd(xs: readonly number[]): { mean: number; std: number; n: number } {
+  const v = xs.filter((x) => Number.isFinite(x));
+  const mean = v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
+  const std =
+    v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1)) : 0;
+  return { mean, std, n: v.length };
+}
+
+const fmtPct = (xs: number[]): string => {
+  const { mean, std, n } = meanStd(xs);
+  if (n === 0) return '-';
+  return n > 1
+    ? `${(100 * mean).toFixed(1)} ± ${(100 * std).toFixed(1)}`
+    : `${(100 * mean).toFixed(1)}`;
+};
+const fmtNum = (xs: number[], d = 2): string => {
+  const { mean, std, n } = meanStd(xs);
+  if (n === 0) return '-';
+  return n > 1 ? `${mean.toFixed(d)} ± ${std.toFixed(d)}` : mean.toFixed(d);
+};
+
+const greedy = (scores: readonly BenchmarkScore[], bench: string): number =>
+  scores.find((s) => s.benchmark === bench && s.metric === 'greedy')?.score ?? NaN;
+
+export interface Table1Row {
+  label: string;
+  scores: Record<string, number[]>;
+}
+
+function table1(results: Map<string, CoevolveResult[]>): Table1Row[] {
+  const rz = results.get('rzero') ?? [];
+  const rows: Table1Row[] = [];
+  const row = (
+    label: string,
+    pick: (r: CoevolveResult) => BenchmarkScore[] | undefined,
+    runs: CoevolveResult[],
+  ) => {
+    const scores: Record<string, number[]> = {};
+    for (const b of BENCHES) scores[b] = runs.map((r) => greedy(pick(r) ?? [], b));
+    rows.push({ label, scores });
+  };
+  row('Base', (r) => r.baseScores, rz.slice(0, 1)); // greedy decoding of one model: identical in every seed
+  row('Base Challenger', (r) => r.iterations[0]?.scores, results.get('base-challenger') ?? []);
+  for (let k = 1; k <= 3; k++) row(`R-Zero iteration ${k}`, (r) => r.iterations[k - 1]?.scores, rz);
+  return rows;
+}
+
+/** The paper's findings, checked on the measured means (stated, not tuned for). */
+function shapeChecks(t1: Table1Row[], t4: Table4Row[]): string[] {
+  const m = (label: string, b: string) =>
+    meanStd(t1.find((r) => r.label === label)?.scores[b] ?? []).mean;
+  const yes = (ok: boolean) => (ok ? 'yes' : '**no**');
+  const out = ["**The paper's shape, on these numbers** (means over seeds):", ''];
+  for (const b of ['arith-medium', 'arith-hard']) {
+    const [base, bc, r1, r2, r3] = [
+      'Base',
+      'Base Challenger',
+      'R-Zero iteration 1',
+      'R-Zero iteration 2',
+      'R-Zero iteration 3',
+    ].map((l) => m(l, b));
+    out.push(
+      `- ${b}: R-Zero iteration 3 > Base Challenger > Base: ${yes(r3! > bc! && bc! > base!)} ` +
+        `(${[r3, bc, base].map((x) => (100 * x!).toFixed(1)).join(' / ')}); rising over iterations 1 -> 2 -> 3: ${yes(r1! < r2! && r2! < r3!)} ` +
+        `(${[r1, r2, r3].map((x) => (100 * x!).toFixed(1)).join(' -> ')})`,
+    );
+  }
+  for (const k of [1, 2, 3]) {
+    const rows = t4.filter((r) => r.iteration === k);
+    const prev = meanStd(
+      rows.map((r) => r.accuracy[k === 1 ? 'base' : `solver ${k - 1}`] ?? NaN),
+    ).mean;
+    const same = meanStd(rows.map((r) => r.accuracy[`solver ${k}`] ?? NaN)).mean;
+    out.push(
+      `- questions of Challenger ${k}: accuracy of the Solver it was trained against ${(100 * prev).toFixed(1)}%, ` +
+        `of Solver ${k} ${(100 * same).toFixed(1)}%; between 40% and 60%: ${yes(same >= 0.4 && same <= 0.6)} / ${yes(prev >= 0.4 && prev <= 0.6)} (Solver ${k} / previous)`,
+    );
+  }
+  return out;
+}
+
+function markdownTable(header: string[], rows: string[][]): string {
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const work = resolve(args.work);
+  const t0 = Date.now();
+  const jobs: Job[] = args.seeds.flatMap((seed) =>
+    VARIANTS.map((variant) => ({ variant, seed, dir: join(work, `${variant.name}-seed${seed}`) })),
+  );
+  // Longest jobs first, so the two cores finish together.
+  jobs.sort((a, b) => b.variant.iterations - a.variant.iterations);
+  await runAll(jobs, args.jobs, args.set);
+
+  const results = new Map<string, CoevolveResult[]>();
+  for (const v of VARIANTS)
+    results.set(
+      v.name,
+      args.seeds.map((seed) => readResult(jobs.find((j) => j.variant === v && j.seed === seed)!)),
+    );
+
+  process.stderr.write("Table 4 analogue: greedy answers to each iteration's questions\n");
+  await initBackend(parseBackendRequest(process.env.RZERO_BACKEND));
+  const t4: Table4Row[] = [];
+  for (const seed of args.seeds) {
+    t4.push(
+      ...(await table4(
+        jobs.find((j) => j.variant.name === 'rzero' && j.seed === seed)!,
+        BUILTIN_MODELS['arith-tiny']!,
+        seed,
+        3,
+      )),
+    );
+  }
+  const t1 = table1(results);
+  const wallMinutes = (Date.now() - t0) / 60000;
+
+  const outDir = resolve(args.out);
+  mkdirSync(join(outDir, 'results'), { recursive: true });
+  const plots = await renderPlots(join(outDir, 'results'), t1, t4, results.get('rzero') ?? []);
+  // The config as the runs used it (preset + --set), from the first R-Zero run's report.
+  const rzeroJob = jobs.find((j) => j.variant.name === 'rzero')!;
+  const config = (
+    JSON.parse(readFileSync(join(rzeroJob.dir, 'report.json'), 'utf8')) as { config: RZeroConfig }
+  ).config;
+  const raw = {
+    seeds: args.seeds,
+    sets: args.set,
+    config,
+    wallMinutes,
+    table1: t1,
+    table4: t4,
+    runs: Object.fromEntries(results),
+  };
+  writeFileSync(join(outDir, 'results.json'), JSON.stringify(raw, null, 2) + '\n');
+  writeFileSync(
+    join(outDir, 'results.md'),
+    resultsMarkdown(args, config, t1, t4, results, wallMinutes, plots),
+  );
+  process.stderr.write(`wrote ${join(outDir, 'results.md')} in ${wallMinutes.toFixed(1)} min\n`);
+}
+
+function resultsMarkdown(
+  args: Args,
+  config: RZeroConfig,
+  t1: Table1Row[],
+  t4: Table4Row[],
+  results: Map<string, CoevolveResult[]>,
+  wallMinutes: number,
+  plots: string[],
+): string {
+  const cfg = config;
+  const L: string[] = [];
+  L.push('# Results: R-Zero on the arithmetic domain', '');
+  L.push(
+    `Measured by \`npm run replicate --${[`--seeds ${args.seeds.join(',')}`, `--jobs ${args.jobs}`, ...args.set.map((s) => `--set ${s}`)].map((a) => ` ${a}`).join('')}\` on ${new Date().toISOString().slice(0, 10)}: ` +
+      `seeds ${args.seeds.join(', ')}, ${args.jobs} runs at a time, ${wallMinutes.toFixed(0)} minutes wall time, wasm backend. ` +
+      'Base model: the shipped `arith-tiny` (assets/base-models/arith-tiny, recipe.json). Preset `tiny` with the overrides above ' +
+      `(Challenger ${cfg.challenger.steps} steps x ${cfg.challenger.batch} x G=${cfg.challenger.groupSize}, lr ${cfg.challenger.lr}; ` +
+      `N = ${cfg.challenger.questionsPerIteration} questions, m = ${cfg.votes} votes, band ${cfg.filter.minP}-${cfg.filter.maxP}; ` +
+      `Solver ${cfg.solver.steps} steps x ${cfg.solver.batch} questions x G=${cfg.solver.groupSize}, lr ${cfg.solver.lr}; KL ${cfg.optim.klCoef}). ` +
+      'Greedy accuracy in %, mean ± sample std over seeds.',
+    '',
+  );
+  L.push('## Table 1 analogue: greedy accuracy on the built-in benchmarks', '');
+  L.push(
+    markdownTable(
+      ['model', ...BENCHES],
+      t1.map((r) => [r.label, ...BENCHES.map((b) => fmtPct(r.scores[b] ?? []))]),
+    ),
+  );
+  L.push('', 'The base model is decoded greedily, so its row is one measurement.', '');
+
+  L.push(...shapeChecks(t1, t4), '');
+  L.push('## Table 4 analogue: the generated questions, per iteration', '');
+  L.push(
+    `Questions: the first ${TABLE4_QUESTIONS} oracle-answerable candidates Challenger t wrote for its Solver dataset. ` +
+      'Accuracy: greedy answers checked against the oracle (true accuracy, not agreement with the vote).',
+    '',
+  );
+  const iters = [1, 2, 3];
+  const models = ['base', 'solver 1', 'solver 2', 'solver 3'];
+  L.push(
+    markdownTable(
+      [
+        'questions of',
+        ...models.map((m) => `${m} accuracy`),
+        'pseudo-label accuracy (all / kept)',
+        'operands',
+        'max digits',
+        'depth',
+        'kept share',
+        'mean p^',
+      ],
+      iters.map((k) => {
+        const rows = t4.filter((r) => r.iteration === k);
+        const d = (f: string) => fmtNum(rows.map((r) => r.difficulty?.[f] ?? NaN));
+        return [
+          `Challenger ${k}`,
+          ...models.map((m) => fmtPct(rows.map((r) => r.accuracy[m] ?? NaN))),
+          `${fmtPct(rows.map((r) => r.pseudoLabelAccuracy ?? NaN))} / ${fmtPct(rows.map((r) => r.pseudoLabelAccuracyKept ?? NaN))}`,
+          d('operands'),
+          d('maxDigits'),
+          d('depth'),
+          fmtPct(rows.map((r) => r.keptShare)),
+          fmtNum(rows.map((r) => r.meanP)),
+        ];
+      }),
+    ),
+  );
+  L.push('');
+  L.push('## Ablations (one iteration each, against R-Zero iteration 1)', '');
+  const rz1 = (results.get('rzero') ?? []).map((r) => r.iterations[0]?.scores ?? []);
+  const abl = [
+    ['R-Zero iteration 1', rz1],
+    ...VARIANTS.filter((v) => v.name !== 'rzero').map(
+      (v) =>
+        [v.label, (results.get(v.name) ?? []).map((r) => r.iterations[0]?.scores ?? [])] as const,
+    ),
+  ] as [string, BenchmarkScore[][]][];
+  L.push(
+    markdownTable(
+      ['run', ...BENCHES],
+      abl.map(([label, runs]) => [
+        label,
+        ...BENCHES.map((b) => fmtPct(runs.map((s) => greedy(s, b)))),
+      ]),
+    ),
+  );
+  L.push('');
+  if (plots.length > 0) {
+    L.push('## Plots', '');
+    for (const p of plots) L.push(`![${p}](results/${p})`, '');
+  }
+  return L.join('\n');
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err instanceof Error ? err.stack : err);
+    process.exit(1);
+  });
+}
