@@ -3,19 +3,22 @@
  * writes it in the Hugging Face layout with its recipe and measured benchmark accuracies.
  *
  *   npm run pretrain:arith [-- --steps 3000 --out assets/base-models/arith-tiny --seed 1]
+ *   npm run pretrain:arith -- --init <stage-1 dir> --corpusSeed 2 --steps 2000 --out <dir>
+ *     (a continuation stage: starts from the given model, reads fresh documents, and nests the
+ *     previous stage's recipe in its own recipe.json)
  *
  * The corpus (src/tasks/arith/corpus.ts) mixes Solver documents (prompt -> worked solution) and
  * Challenger documents (prompt -> <question>..</question> \boxed{..}); the loss is on completions
  * only (prompts are fixed templates plus the question). Progress goes to stderr.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { initBackend, parseBackendRequest } from '../src/engine/backend';
 import { parseModelConfig } from '../src/engine/config';
 import { CausalLM } from '../src/engine/model';
 import { AdamW, nllStep } from '../src/engine/trainer';
 import { countParameters, randomWeights } from '../src/engine/weights';
-import { saveModelDir } from '../src/engine/checkpoint';
+import { loadModelDir, saveModelDir } from '../src/engine/checkpoint';
 import {
   ARITH_CORPUS_RECIPE,
   arithBenchmark,
@@ -40,6 +43,10 @@ interface Args {
   out: string;
   evalEvery: number;
   evalItems: number;
+  /** Continue from this model directory (a previous stage) instead of random weights. */
+  init: string;
+  /** Corpus seed; give a continuation stage its own, so it reads documents not seen before. */
+  corpusSeed: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -53,13 +60,16 @@ function parseArgs(argv: string[]): Args {
     out: 'assets/base-models/arith-tiny',
     evalEvery: 500,
     evalItems: 100,
+    init: '',
+    corpusSeed: ARITH_CORPUS_RECIPE.seed,
   };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i]!.replace(/^--/, '');
     const value = argv[i + 1];
     if (!(key in a) || value === undefined)
       throw new Error(`unknown or incomplete argument ${argv[i]}`);
-    (a as unknown as Record<string, number | string>)[key] = key === 'out' ? value : Number(value);
+    (a as unknown as Record<string, number | string>)[key] =
+      key === 'out' || key === 'init' ? value : Number(value);
   }
   return a;
 }
@@ -119,7 +129,18 @@ async function main(): Promise<void> {
   const info = await initBackend(parseBackendRequest(process.env.RZERO_BACKEND));
   const tok = arithTokenizer();
   const config = parseModelConfig(modelConfigJson(tok.vocabSize, tok));
-  const model = CausalLM.fromHfWeights(config, randomWeights(config, args.seed, 0.02));
+  // A continuation stage starts from the previous stage's weights and keeps its recipe.
+  const previous = args.init
+    ? await loadModelDir(resolve(args.init), { requireTokenizer: true })
+    : null;
+  if (previous && JSON.stringify(previous.config) !== JSON.stringify(config)) {
+    throw new Error(`--init ${args.init}: its config differs from this script's architecture`);
+  }
+  const previousRecipe = previous
+    ? JSON.parse(readFileSync(join(resolve(args.init), 'recipe.json'), 'utf8'))
+    : null;
+  const model =
+    previous?.model ?? CausalLM.fromHfWeights(config, randomWeights(config, args.seed, 0.02));
   const optim = new AdamW(model.variables(), {
     lr: args.lr,
     beta1: 0.9,
@@ -132,7 +153,11 @@ async function main(): Promise<void> {
     `backend ${info.backend} (${info.device}); ${countParameters(config)} parameters; vocab ${tok.vocabSize}\n`,
   );
 
-  const recipe = { ...ARITH_CORPUS_RECIPE, documents: args.steps * args.batch };
+  const recipe = {
+    ...ARITH_CORPUS_RECIPE,
+    seed: args.corpusSeed,
+    documents: args.steps * args.batch,
+  };
   const corpus = arithCorpus(recipe);
   const eos = tok.eosTokenIds[0]!;
   const bar = new ProgressBar('pretrain', args.steps);
@@ -219,6 +244,7 @@ async function main(): Promise<void> {
     trained_tokens: tokens,
     greedy_accuracy: accuracy,
     history: history.filter((h, i) => i % 50 === 49 || h.easy !== undefined),
+    previous_stage: previousRecipe,
   };
   writeFileSync(join(out, 'recipe.json'), JSON.stringify(recipeOut, null, 2) + '\n');
   optim.dispose();

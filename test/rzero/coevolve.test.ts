@@ -1,11 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  coevolve,
   iterationDir,
   resolveConfig,
   RunStateError,
@@ -14,53 +12,21 @@ import {
 } from '../../src/rzero';
 import type { RZeroConfig, RZeroEvent } from '../../src/rzero';
 import { loadModelDir } from '../../src/engine';
-import { ARITH_DOMAIN, arithBenchmarkSets } from '../../src/tasks/arith';
+import { arithBenchmarkSets } from '../../src/tasks/arith';
 import { useBackend } from '../helpers/engine';
-import { fixtureModelDir, testConfig } from './fixtures';
+import {
+  fixtureModelDir,
+  recordRun,
+  stableEvents as stable,
+  testConfig,
+  WorkDirs,
+} from './fixtures';
+import type { Recorded } from './fixtures';
 
 const BENCHMARKS = arithBenchmarkSets(['arith-easy']);
-const work: string[] = [];
-const newWorkDir = () => {
-  const d = mkdtempSync(join(tmpdir(), 'rzero-run-'));
-  work.push(d);
-  return d;
-};
-
-interface Recorded {
-  events: RZeroEvent[];
-  result: Awaited<ReturnType<typeof coevolve>>;
-}
-
-async function run(
-  config: RZeroConfig,
-  workDir = newWorkDir(),
-  abortWhen?: (e: RZeroEvent) => boolean,
-): Promise<Recorded> {
-  const events: RZeroEvent[] = [];
-  const controller = new AbortController();
-  const result = await coevolve({ dir: await fixtureModelDir() }, config, {
-    workDir,
-    domain: ARITH_DOMAIN,
-    benchmarks: BENCHMARKS,
-    signal: controller.signal,
-    hooks: {
-      onEvent: (e) => {
-        events.push(e);
-        if (abortWhen?.(e)) controller.abort(new Error('test cancel'));
-      },
-    },
-  });
-  return { events, result };
-}
-
-/** Events without wall-clock fields, for comparing two runs. */
-function stable(events: RZeroEvent[]): unknown[] {
-  return JSON.parse(
-    JSON.stringify(events, (k, v) =>
-      k === 'seconds' || k === 'dir' || k === 'phases' ? undefined : v,
-    ),
-  );
-}
+const dirs = new WorkDirs();
+const run = (config: RZeroConfig, workDir = dirs.make(), abortWhen?: (e: RZeroEvent) => boolean) =>
+  recordRun(fixtureModelDir(), config, BENCHMARKS, workDir, abortWhen);
 
 describe('coevolve on the arithmetic fixture model', () => {
   let first: Recorded;
@@ -68,7 +34,7 @@ describe('coevolve on the arithmetic fixture model', () => {
     await useBackend();
     first = await run(testConfig());
   });
-  after(() => work.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  after(() => dirs.cleanup());
 
   test('reports every phase of every iteration in order', () => {
     const types = first.events.map((e) => e.type);
@@ -169,7 +135,7 @@ describe('coevolve on the arithmetic fixture model', () => {
   });
 
   test('an abort between steps stops the run and keeps finished iterations; a rerun resumes', async () => {
-    const dir = newWorkDir();
+    const dir = dirs.make();
     await assert.rejects(
       run(
         testConfig(),

@@ -14,9 +14,10 @@ import {
   randomWeights,
   saveModelDir,
 } from '../../src/engine';
-import { applyOverrides, resolveConfig } from '../../src/rzero';
-import type { RZeroConfig } from '../../src/rzero';
+import { applyOverrides, coevolve, resolveConfig } from '../../src/rzero';
+import type { BenchmarkSet, RZeroConfig, RZeroEvent } from '../../src/rzero';
 import {
+  ARITH_DOMAIN,
   arithTokenizer,
   arithTokenizerFiles,
   challengerCompletion,
@@ -125,4 +126,56 @@ export function testConfig(overrides: Record<string, unknown> = {}): RZeroConfig
     evaluation: { maxNewTokens: 40, maxItems: 4 },
   });
   return applyOverrides(base, overrides);
+}
+
+/** Temporary work directories, removed by cleanup(). */
+export class WorkDirs {
+  private readonly dirs: string[] = [];
+  make(): string {
+    const d = mkdtempSync(join(tmpdir(), 'rzero-run-'));
+    this.dirs.push(d);
+    return d;
+  }
+  cleanup(): void {
+    for (const d of this.dirs) rmSync(d, { recursive: true, force: true });
+  }
+}
+
+export interface Recorded {
+  events: RZeroEvent[];
+  result: Awaited<ReturnType<typeof coevolve>>;
+}
+
+/** Runs coevolve on the arithmetic domain, recording every event; aborts when `abortWhen` says so. */
+export async function recordRun(
+  modelDir: string | Promise<string>,
+  config: RZeroConfig,
+  benchmarks: BenchmarkSet[],
+  workDir: string,
+  abortWhen?: (e: RZeroEvent) => boolean,
+): Promise<Recorded> {
+  const events: RZeroEvent[] = [];
+  const controller = new AbortController();
+  const result = await coevolve({ dir: await modelDir }, config, {
+    workDir,
+    domain: ARITH_DOMAIN,
+    benchmarks,
+    signal: controller.signal,
+    hooks: {
+      onEvent: (e) => {
+        events.push(e);
+        if (abortWhen?.(e)) controller.abort(new Error('test cancel'));
+      },
+    },
+  });
+  return { events, result };
+}
+
+/** Events without wall-clock fields and paths, for comparing two runs. */
+export function stableEvents(events: RZeroEvent[]): unknown[] {
+  return JSON.parse(
+    JSON.stringify(events, (k, v) =>
+      k === 'seconds' || k === 'dir' || k === 'phases' ? undefined : v,
+    ),
+  );
 }

@@ -7,7 +7,7 @@
  * completion starts with "\n" so that the model's first token cleanly ends the user turn.
  *
  * Solver (what the Solver sees, then what it should write):
- *   system: Solve step by step. Answer in \boxed{}.
+ *   system: Solve step by step.
  *   user: (12+7)*3-5=?
  *   12+7=19
  *   19*3=57
@@ -22,8 +22,8 @@
  *
  * Length bounds: with every |value| < 10^k (k = digits of the knobs' maxAbs), a step line has at
  * most 3k+7 characters ("-99999*(-99999)=-99999" shape) and the solution at most
- * steps*(3k+8) + k+9 characters. Pretraining (k=3, <=2 steps): lines <= 16, solution <= 46.
- * Hardest benchmark (k=5, <=5 steps): lines <= 22, solution <= 129. See maxSolutionChars.
+ * steps*(3k+8) + k+9 characters. Pretraining (k=2, <=2 steps): lines <= 13, solution <= 39.
+ * Hardest benchmark (k=4, <=5 steps): lines <= 19, solution <= 113. See maxSolutionChars.
  *
  * Challenger:
  *   system: Pose a question in <question></question>, answer in \boxed{}.
@@ -34,7 +34,7 @@
  */
 import { ArithOp, Expr, applyOp, parseQuestion } from './oracle';
 
-export const SOLVER_SYSTEM = 'Solve step by step. Answer in \\boxed{}.';
+export const SOLVER_SYSTEM = 'Solve step by step.';
 export const CHALLENGER_SYSTEM = 'Pose a question in <question></question>, answer in \\boxed{}.';
 export const CHALLENGER_USER = 'New question.';
 /** What every completion starts with (the prompt ends right after the user turn). */

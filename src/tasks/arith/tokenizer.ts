@@ -4,7 +4,7 @@
  * crate load it and decode(encode(s)) === s).
  *
  * Ids: 0 <|bos|>, 1 <|eos|>, 2 <|pad|>, then ARITH_CHARS in code-point order (3 = "\n", 4 = " ",
- * ...), 54 tokens in all. The character set is exactly what the formats can emit: digits and
+ * ...), 53 tokens in all. The character set is exactly what the formats can emit: digits and
  * "+-*()=?" of questions and steps, "\boxed{}" and "<question></question>", "system: "/"user: ",
  * newline, and the letters and punctuation of the three fixed prompt texts (formats.ts); tests
  * check it is neither short nor padded. It is a literal, not derived from the prompts, so that a
@@ -24,7 +24,7 @@ export const ARITH_SPECIAL_TOKENS: readonly string[] = Object.freeze([
 ]);
 
 export const ARITH_CHARS: readonly string[] = Object.freeze(
-  Array.from('\n ()*+,-./0123456789:<=>?ANPS\\abdeilmnopqrstuvwxy{}'),
+  Array.from('\n ()*+,-./0123456789:<=>?NPS\\abdeilmnopqrstuvwxy{}'),
 );
 
 /** Longest document of the corpus and of every benchmark is under 220 characters. */

@@ -107,7 +107,7 @@ describe('arith generator', () => {
       { parenProb: 1.5 },
       { parenProb: NaN },
       { maxDepth: 4 },
-      { maxAbs: 50 },
+      { maxDigits: 2, maxAbs: 50 },
       { maxAbs: 10_000_000 },
     ];
     for (const patch of bad) {
