@@ -138,8 +138,12 @@ async function runAll(jobs: Job[], concurrency: number, extraSets: string[]): Pr
   const tick = () => bar.update(jobs.reduce((n, j) => n + completed(j), 0));
   const timer = setInterval(tick, 5000);
   const queue = jobs.slice();
+  const failures: string[] = [];
+  // A failed run does not stop the others; the failures are reported together at the end.
   const worker = async () => {
-    for (let j = queue.shift(); j; j = queue.shift()) await runJob(j, extraSets);
+    for (let j = queue.shift(); j; j = queue.shift()) {
+      await runJob(j, extraSets).catch((err: Error) => failures.push(err.message));
+    }
   };
   try {
     await Promise.all(Array.from({ length: concurrency }, worker));
@@ -148,6 +152,8 @@ async function runAll(jobs: Job[], concurrency: number, extraSets: string[]): Pr
     tick();
     bar.done();
   }
+  if (failures.length > 0)
+    throw new Error(`${failures.length} run(s) failed:\n${failures.join('\n')}`);
 }
 
 const readResult = (j: Job): CoevolveResult =>
