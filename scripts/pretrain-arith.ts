@@ -124,7 +124,60 @@ export function evaluateGreedy(
   );
 }
 
+interface RecipeSummary {
+  command: string;
+  backend: string;
+  parameters: number;
+  args: Args;
+  corpus: { documents: number; solverShare: number; seed: number };
+  wall_seconds: number;
+  trained_tokens: number;
+  greedy_accuracy: Record<string, number>;
+  history: { step: number; loss: number; easy?: number; medium?: number }[];
+  previous_stage?: RecipeSummary | null;
+}
+
+/** The model card (README.md beside the weights), written from recipe.json so it cannot drift. */
+export function modelCard(r: RecipeSummary): string {
+  const pct = (x: number | undefined) => (x === undefined ? '-' : `${(100 * x).toFixed(1)}%`);
+  const evals = r.history.filter((h) => h.easy !== undefined);
+  return [
+    '# arith-tiny',
+    '',
+    'The built-in base model of rzero-service: a character-level `LlamaForCausalLM` (hidden 128,',
+    '4 layers, 4 heads, intermediate 384, tied embeddings, 53-token vocabulary) pretrained from',
+    'random weights on the arithmetic corpus of `src/tasks/arith` (Solver documents with worked',
+    'steps ending in `\\boxed{}`, and Challenger documents `<question>...</question> \\boxed{...}`).',
+    'Made by `scripts/pretrain-arith.ts`; every number below comes from `recipe.json` beside it.',
+    '',
+    `- command: \`${r.command}\``,
+    `- parameters: ${r.parameters.toLocaleString('en-US')}; backend ${r.backend}; ${Math.round(r.wall_seconds / 60)} minutes`,
+    `- corpus: ${r.corpus.documents.toLocaleString('en-US')} documents (seed ${r.corpus.seed}, ${Math.round(100 * r.corpus.solverShare)}% Solver), ${r.trained_tokens.toLocaleString('en-US')} tokens`,
+    ...(r.previous_stage ? [`- continues a previous stage: \`${r.previous_stage.command}\``] : []),
+    '',
+    '| benchmark | greedy accuracy (all items) |',
+    '|---|---|',
+    ...Object.entries(r.greedy_accuracy).map(([k, v]) => `| ${k} | ${pct(v)} |`),
+    '',
+    'During training (first items of each benchmark):',
+    '',
+    '| step | loss | arith-easy | arith-medium |',
+    '|---|---|---|---|',
+    ...evals.map((h) => `| ${h.step} | ${h.loss.toFixed(4)} | ${pct(h.easy)} | ${pct(h.medium)} |`),
+    '',
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
+  // `--card <dir>`: rewrite the model card of an existing model from its recipe.json.
+  if (process.argv[2] === '--card' && process.argv[3]) {
+    const dir = resolve(process.argv[3]);
+    writeFileSync(
+      join(dir, 'README.md'),
+      modelCard(JSON.parse(readFileSync(join(dir, 'recipe.json'), 'utf8'))),
+    );
+    return;
+  }
   const args = parseArgs(process.argv.slice(2));
   const info = await initBackend(parseBackendRequest(process.env.RZERO_BACKEND));
   const tok = arithTokenizer();
@@ -247,6 +300,7 @@ async function main(): Promise<void> {
     previous_stage: previousRecipe,
   };
   writeFileSync(join(out, 'recipe.json'), JSON.stringify(recipeOut, null, 2) + '\n');
+  writeFileSync(join(out, 'README.md'), modelCard(recipeOut));
   optim.dispose();
   model.dispose();
   process.stderr.write(`wrote ${out} in ${wallS.toFixed(0)} s\n`);
