@@ -20,7 +20,13 @@ const FONT = 'DejaVu Sans';
 async function writePng(file: string, spec: Record<string, unknown>): Promise<void> {
   const compiled = vl.compile({
     ...spec,
-    config: { font: FONT, view: { stroke: null }, axis: { labelFontSize: 11, titleFontSize: 12 } },
+    config: {
+      font: FONT,
+      view: { stroke: null },
+      axis: { labelFontSize: 11, titleFontSize: 12 },
+      axisX: { labelAngle: 0 },
+      legend: { labelLimit: 400 },
+    },
   }).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   const svg: string = await view.toSVG();
@@ -93,7 +99,7 @@ export async function renderPlots(
           mark: { type: 'errorbar', extent: 'stdev' },
           encoding: {
             x: { field: 'iteration', type: 'ordinal' },
-            y: { field: 'accuracy', type: 'quantitative' },
+            y: { field: 'accuracy', type: 'quantitative', title: 'greedy accuracy (%)' },
             color: { field: 'series', type: 'nominal' },
           },
         },
