@@ -10,7 +10,15 @@ import type { ChallengerStepMetrics } from './events';
 import { grpoAdvantages } from './grpo';
 import { parseChallengerOutput } from './parsing';
 import { challengerRewards, uncertaintyReward } from './rewards';
-import { PromptRenderer, grpoUpdate, makeOptimizer, mean, sample, solverVotes } from './rollout';
+import {
+  PromptRenderer,
+  grpoUpdate,
+  makeOptimizer,
+  mean,
+  sample,
+  updateMetrics,
+  solverVotes,
+} from './rollout';
 import { checkAborted, phaseSeed } from './seeds';
 
 export interface ChallengerPhaseInput {
@@ -71,14 +79,7 @@ export async function trainChallenger(
         repetitionPenalty: mean(valid.map((it) => it.penalty)),
         validShare: valid.length / items.length,
         meanP: mean(valid.map((it) => it.p)),
-        loss: g.loss,
-        pgLoss: g.pgLoss,
-        kl: g.kl,
-        clipFracHigher: g.clipFracHigher,
-        clipFracLower: g.clipFracLower,
-        gradNorm: g.gradNorm,
-        responseTokens: mean(samples.map((s) => s.tokens.length)),
-        seconds: (performance.now() - t0) / 1000,
+        ...updateMetrics(g, samples, t0),
       };
       await input.onStep(step, last);
     }

@@ -7,17 +7,8 @@
 export type Phase = 'challenger' | 'dataset' | 'solver' | 'evaluation';
 export type Role = 'challenger' | 'solver';
 
-export interface ChallengerStepMetrics {
-  /** Mean Challenger reward over the step's rollouts. */
-  reward: number;
-  /** Mean uncertainty reward over valid rollouts (0 when none is valid). */
-  uncertainty: number;
-  /** Mean repetition penalty over valid rollouts. */
-  repetitionPenalty: number;
-  /** Share of rollouts with a parseable question and answer. */
-  validShare: number;
-  /** Mean Solver agreement p^ over valid rollouts. */
-  meanP: number;
+/** What every GRPO update reports (engine GrpoMetrics plus rollout length and wall time). */
+export interface UpdateMetrics {
   loss: number;
   pgLoss: number;
   kl: number;
@@ -29,19 +20,24 @@ export interface ChallengerStepMetrics {
   seconds: number;
 }
 
-export interface SolverStepMetrics {
+export interface ChallengerStepMetrics extends UpdateMetrics {
+  /** Mean Challenger reward over the step's rollouts. */
+  reward: number;
+  /** Mean uncertainty reward over valid rollouts (0 when none is valid). */
+  uncertainty: number;
+  /** Mean repetition penalty over valid rollouts. */
+  repetitionPenalty: number;
+  /** Share of rollouts with a parseable question and answer. */
+  validShare: number;
+  /** Mean Solver agreement p^ over valid rollouts. */
+  meanP: number;
+}
+
+export interface SolverStepMetrics extends UpdateMetrics {
   /** Mean Solver reward (agreement with the pseudo-label) over the step's rollouts. */
   reward: number;
   /** Share of rollouts whose answer is truly correct, when the domain has an oracle. */
   oracleAccuracy: number | null;
-  loss: number;
-  pgLoss: number;
-  kl: number;
-  clipFracHigher: number;
-  clipFracLower: number;
-  gradNorm: number;
-  responseTokens: number;
-  seconds: number;
 }
 
 export type DropReason =

@@ -117,6 +117,7 @@ export type {
   RZeroEvent,
   RZeroEventType,
   SolverStepMetrics,
+  UpdateMetrics,
 } from './events';
 export { PromptRenderer, solverVotes } from './rollout';
 export type { Votes } from './rollout';

@@ -16,6 +16,7 @@ import {
 import type { GrpoMetrics } from '../engine';
 import type { OptimConfig, SamplingConfig } from './config';
 import type { RolePrompts } from './domain';
+import type { UpdateMetrics } from './events';
 import { majorityVoteEvaluate, majorityVote } from './majority-vote';
 import { extractBoxed } from './parsing';
 
@@ -158,6 +159,24 @@ export function makeOptimizer(model: CausalLM, lr: number, o: OptimConfig): Adam
     weightDecay: o.weightDecay,
     maxGradNorm: o.maxGradNorm,
   });
+}
+
+/** The update's metrics with the rollouts' mean length and the step's wall time since t0. */
+export function updateMetrics(
+  g: GrpoMetrics,
+  samples: readonly Sample[],
+  t0: number,
+): UpdateMetrics {
+  return {
+    loss: g.loss,
+    pgLoss: g.pgLoss,
+    kl: g.kl,
+    clipFracHigher: g.clipFracHigher,
+    clipFracLower: g.clipFracLower,
+    gradNorm: g.gradNorm,
+    responseTokens: mean(samples.map((s) => s.tokens.length)),
+    seconds: (performance.now() - t0) / 1000,
+  };
 }
 
 export const mean = (xs: readonly number[]): number =>

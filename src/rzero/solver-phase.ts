@@ -12,7 +12,7 @@ import type { SolverStepMetrics } from './events';
 import { grpoAdvantages } from './grpo';
 import { extractBoxed } from './parsing';
 import { solverReward } from './rewards';
-import { PromptRenderer, grpoUpdate, makeOptimizer, mean, sample } from './rollout';
+import { PromptRenderer, grpoUpdate, makeOptimizer, mean, sample, updateMetrics } from './rollout';
 import { checkAborted, phaseSeed, seededShuffle } from './seeds';
 
 export interface SolverPhaseInput {
@@ -80,14 +80,7 @@ export async function trainSolver(input: SolverPhaseInput): Promise<SolverStepMe
               samples.map((x) => x.text),
             )
           : null,
-        loss: g.loss,
-        pgLoss: g.pgLoss,
-        kl: g.kl,
-        clipFracHigher: g.clipFracHigher,
-        clipFracLower: g.clipFracLower,
-        gradNorm: g.gradNorm,
-        responseTokens: mean(samples.map((x) => x.tokens.length)),
-        seconds: (performance.now() - t0) / 1000,
+        ...updateMetrics(g, samples, t0),
       };
       await input.onStep(step, last);
     }
