@@ -406,7 +406,7 @@ function resultsMarkdown(
   L.push(
     `Measured by \`npm run replicate --${[`--seeds ${args.seeds.join(',')}`, `--jobs ${args.jobs}`, ...args.set.map((s) => `--set ${s}`)].map((a) => ` ${a}`).join('')}\` on ${new Date().toISOString().slice(0, 10)}: ` +
       `seeds ${args.seeds.join(', ')}, ${args.jobs} runs at a time, ${wallMinutes.toFixed(0)} minutes wall time, wasm backend. ` +
-      'Base model: the shipped `arith-tiny` (assets/base-models/arith-tiny, recipe.json). Preset `tiny` with the overrides above ' +
+      "Base model: the shipped `arith-tiny` (assets/base-models/arith-tiny, recipe.json). Preset `tiny` with the command's `--set` overrides, if any " +
       `(Challenger ${cfg.challenger.steps} steps x ${cfg.challenger.batch} x G=${cfg.challenger.groupSize}, lr ${cfg.challenger.lr}; ` +
       `N = ${cfg.challenger.questionsPerIteration} questions, m = ${cfg.votes} votes, band ${cfg.filter.minP}-${cfg.filter.maxP}; ` +
       `Solver ${cfg.solver.steps} steps x ${cfg.solver.batch} questions x G=${cfg.solver.groupSize}, lr ${cfg.solver.lr}; KL ${cfg.optim.klCoef}). ` +
