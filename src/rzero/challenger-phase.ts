@@ -7,19 +7,10 @@
 import type { CausalLM } from '../engine';
 import type { RZeroConfig } from './config';
 import type { ChallengerStepMetrics } from './events';
-import { grpoAdvantages } from './grpo';
 import { parseChallengerOutput } from './parsing';
 import { challengerRewards, uncertaintyReward } from './rewards';
-import {
-  PromptRenderer,
-  grpoUpdate,
-  makeOptimizer,
-  mean,
-  sample,
-  updateMetrics,
-  solverVotes,
-} from './rollout';
-import { checkAborted, phaseSeed } from './seeds';
+import { PromptRenderer, mean, runGrpoPhase, sample, solverVotes } from './rollout';
+import { phaseSeed } from './seeds';
 
 export interface ChallengerPhaseInput {
   challenger: CausalLM;
@@ -32,24 +23,25 @@ export interface ChallengerPhaseInput {
 }
 
 /** Trains `challenger` in place; returns the last step's metrics (null when steps = 0). */
-export async function trainChallenger(
+export function trainChallenger(
   input: ChallengerPhaseInput,
 ): Promise<ChallengerStepMetrics | null> {
-  const { challenger, solver, render, config: c, iteration, signal } = input;
+  const { challenger, solver, render, config: c, iteration } = input;
   const q = c.challenger;
-  const reference = c.optim.klCoef > 0 ? challenger.clone(false) : null;
-  const optim = makeOptimizer(challenger, q.lr, c.optim);
-  let last: ChallengerStepMetrics | null = null;
-  try {
-    for (let step = 1; step <= q.steps; step++) {
-      checkAborted(signal);
-      const t0 = performance.now();
+  return runGrpoPhase({
+    policy: challenger,
+    lr: q.lr,
+    steps: q.steps,
+    groupSize: q.groupSize,
+    temperature: q.rollout.temperature,
+    optim: c.optim,
+    signal: input.signal,
+    onStep: input.onStep,
+    rollout: (step) => {
       const seed = phaseSeed(c.seed, iteration, 'challenger', step);
-      const n = q.batch * q.groupSize;
       const promptIds = render.challenger();
-      const prompts = Array.from({ length: n }, () => promptIds);
+      const prompts = Array.from({ length: q.batch * q.groupSize }, () => promptIds);
       const samples = sample(challenger, render.tokenizer, prompts, q.rollout, seed);
-
       // p^ of every distinct valid question, from the frozen Solver's m votes (reward server).
       const texts = samples.map((s) => s.text);
       const agreement = agreementOf(texts, solver, render, c, seed);
@@ -60,34 +52,17 @@ export async function trainChallenger(
         threshold: c.reward.clusterThreshold,
       });
       const rewards = items.map((it) => it.reward);
-      // Rollouts of one prompt form a group: rollout i belongs to prompt floor(i / G).
-      const groups = rewards.map((_, i) => Math.floor(i / q.groupSize));
-      const advantages = grpoAdvantages(rewards, groups);
-      const g = grpoUpdate(
-        challenger,
-        reference,
-        optim,
-        { prompts, samples, advantages },
-        c.optim,
-        q.rollout.temperature,
-      );
-
       const valid = items.filter((it) => it.valid);
-      last = {
+      const extra = {
         reward: mean(rewards),
         uncertainty: mean(valid.map((it) => uncertaintyReward(it.p, c.reward.uncertainty))),
         repetitionPenalty: mean(valid.map((it) => it.penalty)),
         validShare: valid.length / items.length,
         meanP: mean(valid.map((it) => it.p)),
-        ...updateMetrics(g, samples, t0),
       };
-      await input.onStep(step, last);
-    }
-  } finally {
-    optim.dispose();
-    reference?.dispose();
-  }
-  return last;
+      return { prompts, samples, rewards, extra };
+    },
+  });
 }
 
 /** p^ (server semantics) for each distinct valid question of the batch. */

@@ -19,6 +19,8 @@ import type { RolePrompts } from './domain';
 import type { UpdateMetrics } from './events';
 import { majorityVoteEvaluate, majorityVote } from './majority-vote';
 import { extractBoxed } from './parsing';
+import { grpoAdvantages } from './grpo';
+import { checkAborted } from './seeds';
 
 /** Rows per prefill/decode batch while sampling. */
 const SAMPLE_BATCH = 64;
@@ -159,6 +161,64 @@ export function makeOptimizer(model: CausalLM, lr: number, o: OptimConfig): Adam
     weightDecay: o.weightDecay,
     maxGradNorm: o.maxGradNorm,
   });
+}
+
+/** One step's scored rollouts: consecutive groups of `groupSize` rollouts share a prompt. */
+export interface ScoredStep<E> {
+  prompts: number[][];
+  samples: Sample[];
+  rewards: number[];
+  /** The role's own metrics of this step. */
+  extra: E;
+}
+
+export interface GrpoPhase<E> {
+  policy: CausalLM;
+  lr: number;
+  steps: number;
+  groupSize: number;
+  /** Temperature the rollouts were sampled at (the log-probs' temperature). */
+  temperature: number;
+  optim: OptimConfig;
+  signal?: AbortSignal;
+  rollout(step: number): ScoredStep<E>;
+  onStep(step: number, metrics: E & UpdateMetrics): Promise<void>;
+}
+
+/**
+ * The GRPO training loop both roles share: a frozen reference copy for the KL (when klCoef > 0),
+ * a fresh AdamW, then per step rollouts -> group advantages -> one update, the abort signal checked
+ * between steps, and everything disposed at the end. Returns the last step's metrics.
+ */
+export async function runGrpoPhase<E extends object>(
+  p: GrpoPhase<E>,
+): Promise<(E & UpdateMetrics) | null> {
+  const reference = p.optim.klCoef > 0 ? p.policy.clone(false) : null;
+  const optim = makeOptimizer(p.policy, p.lr, p.optim);
+  let last: (E & UpdateMetrics) | null = null;
+  try {
+    for (let step = 1; step <= p.steps; step++) {
+      checkAborted(p.signal);
+      const t0 = performance.now();
+      const { prompts, samples, rewards, extra } = p.rollout(step);
+      const groups = rewards.map((_, i) => Math.floor(i / p.groupSize));
+      const advantages = grpoAdvantages(rewards, groups);
+      const g = grpoUpdate(
+        p.policy,
+        reference,
+        optim,
+        { prompts, samples, advantages },
+        p.optim,
+        p.temperature,
+      );
+      last = { ...extra, ...updateMetrics(g, samples, t0) };
+      await p.onStep(step, last);
+    }
+  } finally {
+    optim.dispose();
+    reference?.dispose();
+  }
+  return last;
 }
 
 /** The update's metrics with the rollouts' mean length and the step's wall time since t0. */

@@ -9,11 +9,10 @@ import type { RZeroConfig } from './config';
 import type { SolverExample } from './dataset';
 import type { Domain } from './domain';
 import type { SolverStepMetrics } from './events';
-import { grpoAdvantages } from './grpo';
 import { extractBoxed } from './parsing';
 import { solverReward } from './rewards';
-import { PromptRenderer, grpoUpdate, makeOptimizer, mean, sample, updateMetrics } from './rollout';
-import { checkAborted, phaseSeed, seededShuffle } from './seeds';
+import { PromptRenderer, mean, runGrpoPhase, sample } from './rollout';
+import { phaseSeed, seededShuffle } from './seeds';
 
 export interface SolverPhaseInput {
   solver: CausalLM;
@@ -31,27 +30,26 @@ const EPOCH_SEED_BASE = 1_000_000;
 
 /** Trains `solver` in place; returns the last step's metrics (null when nothing was trained). */
 export async function trainSolver(input: SolverPhaseInput): Promise<SolverStepMetrics | null> {
-  const { solver, render, dataset, domain, config: c, iteration, signal } = input;
+  const { solver, render, dataset, domain, config: c, iteration } = input;
   const s = c.solver;
   if (dataset.length === 0 || s.steps === 0) return null;
-  const reference = c.optim.klCoef > 0 ? solver.clone(false) : null;
-  const optim = makeOptimizer(solver, s.lr, c.optim);
   // Epochs over the dataset in a seeded order; a step takes the next `batch` examples.
   const order: SolverExample[] = [];
   let epoch = 0;
-  let last: SolverStepMetrics | null = null;
-  try {
-    for (let step = 1; step <= s.steps; step++) {
-      checkAborted(signal);
-      const t0 = performance.now();
+  return runGrpoPhase({
+    policy: solver,
+    lr: s.lr,
+    steps: s.steps,
+    groupSize: s.groupSize,
+    temperature: s.rollout.temperature,
+    optim: c.optim,
+    signal: input.signal,
+    onStep: input.onStep,
+    rollout: (step) => {
       const seed = phaseSeed(c.seed, iteration, 'solver', step);
       while (order.length < s.batch) {
-        order.push(
-          ...seededShuffle(
-            dataset,
-            phaseSeed(c.seed, iteration, 'solver', EPOCH_SEED_BASE + epoch++),
-          ),
-        );
+        const shuffleSeed = phaseSeed(c.seed, iteration, 'solver', EPOCH_SEED_BASE + epoch++);
+        order.push(...seededShuffle(dataset, shuffleSeed));
       }
       const batch = order.splice(0, s.batch);
       const prompts = batch.flatMap((ex) => {
@@ -61,34 +59,14 @@ export async function trainSolver(input: SolverPhaseInput): Promise<SolverStepMe
       const samples = sample(solver, render.tokenizer, prompts, s.rollout, seed);
       const examples = batch.flatMap((ex) => Array.from({ length: s.groupSize }, () => ex));
       const rewards = samples.map((x, i) => solverReward(x.text, examples[i]!.label));
-      const groups = rewards.map((_, i) => Math.floor(i / s.groupSize));
-      const advantages = grpoAdvantages(rewards, groups);
-      const g = grpoUpdate(
-        solver,
-        reference,
-        optim,
-        { prompts, samples, advantages },
-        c.optim,
-        s.rollout.temperature,
-      );
-      last = {
+      const texts = samples.map((x) => x.text);
+      const extra = {
         reward: mean(rewards),
-        oracleAccuracy: domain.oracle
-          ? oracleAccuracy(
-              domain,
-              examples,
-              samples.map((x) => x.text),
-            )
-          : null,
-        ...updateMetrics(g, samples, t0),
+        oracleAccuracy: domain.oracle ? oracleAccuracy(domain, examples, texts) : null,
       };
-      await input.onStep(step, last);
-    }
-  } finally {
-    optim.dispose();
-    reference?.dispose();
-  }
-  return last;
+      return { prompts, samples, rewards, extra };
+    },
+  });
 }
 
 /** Share of completions whose boxed answer is the true answer (not the pseudo-label). */
