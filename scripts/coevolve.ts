@@ -12,20 +12,23 @@
  */
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { BUILTIN_MODEL_DIRS, projectRoot } from '../src/common/paths';
 import { initBackend, parseBackendRequest } from '../src/engine';
-import { applyOverrides, coevolve, resolveConfig, OPEN_MATH_DOMAIN } from '../src/rzero';
+import {
+  applyOverrides,
+  coevolve,
+  parseBenchmarkJsonl,
+  resolveConfig,
+  OPEN_MATH_DOMAIN,
+} from '../src/rzero';
 import type { BenchmarkSet, Domain, PresetName, RZeroConfig } from '../src/rzero';
 import { ARITH_BENCHMARK_NAMES, ARITH_DOMAIN, arithBenchmarkSets } from '../src/tasks/arith';
 import type { ArithBenchmarkName } from '../src/tasks/arith';
 import { progressPrinter, runMarkdown } from './run-report';
 
-export const BUILTIN_MODELS: Record<string, string> = {
-  'arith-tiny': resolve(
-    __dirname,
-    __dirname.includes('dist') ? '../..' : '..',
-    'assets/base-models/arith-tiny',
-  ),
-};
+export const BUILTIN_MODELS: Record<string, string> = Object.fromEntries(
+  Object.entries(BUILTIN_MODEL_DIRS).map(([name, rel]) => [name, join(projectRoot(), rel)]),
+);
 
 interface Args {
   base: string;
@@ -81,22 +84,12 @@ export function buildConfig(args: Pick<Args, 'preset' | 'config' | 'set'>): RZer
   return applyOverrides(config, sets);
 }
 
-/** JSONL benchmark: {"question","answer"} or GSM8K {"question","answer": "... #### 42"}. */
+/** A JSONL benchmark file (see parseBenchmarkJsonl); every bad line is reported. */
 export function readBenchmarkFile(file: string): BenchmarkSet {
-  const items = readFileSync(file, 'utf8')
-    .split('\n')
-    .map((line, i) => ({ line: line.trim(), n: i + 1 }))
-    .filter((l) => l.line !== '')
-    .map(({ line, n }) => {
-      const row = JSON.parse(line) as { question?: unknown; answer?: unknown; problem?: unknown };
-      const question = typeof row.question === 'string' ? row.question : row.problem;
-      if (typeof question !== 'string' || typeof row.answer !== 'string') {
-        throw new Error(`${file}:${n}: expected string fields "question" and "answer"`);
-      }
-      const hashes = row.answer.lastIndexOf('####');
-      const answer = (hashes >= 0 ? row.answer.slice(hashes + 4) : row.answer).trim();
-      return { question, answer };
-    });
+  const { items, errors } = parseBenchmarkJsonl(readFileSync(file, 'utf8'));
+  if (errors.length > 0) {
+    throw new Error(errors.map((e) => `${file}:${e.line}: ${e.reason}`).join('\n'));
+  }
   return { name: basename(file).replace(/\.jsonl$/, ''), items };
 }
 

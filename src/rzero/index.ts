@@ -129,3 +129,5 @@ export { evaluateModel, isCorrect } from './evaluation';
 export { coevolve, iterationDir, RunStateError } from './coevolve';
 export type { CoevolveBase, CoevolveOptions, CoevolveResult } from './coevolve';
 export { RZeroAbortedError, phaseSeed } from './seeds';
+export { parseBenchmarkJsonl } from './benchmark-file';
+export type { BenchmarkLineError, ParsedBenchmark } from './benchmark-file';

@@ -1,0 +1,39 @@
+/**
+ * Builds the api (HTTP) application and the worker context from one configuration; main.ts,
+ * worker.ts, the demo and the tests all start the service through these two functions.
+ */
+import 'reflect-metadata';
+import type { INestApplication, INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import type { AppConfig } from './config/app-config';
+import { validationPipe } from './common/validation';
+
+export async function createApi(config: AppConfig): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot(config, { worker: config.embeddedWorker }),
+    {
+      bufferLogs: true,
+    },
+  );
+  app.useLogger(app.get(Logger));
+  app.useGlobalPipes(validationPipe());
+  app.useBodyParser('json', { limit: '2mb' });
+  app.set('trust proxy', true);
+  app.enableShutdownHooks();
+  return app;
+}
+
+export async function createWorker(config: AppConfig): Promise<INestApplicationContext> {
+  const ctx = await NestFactory.createApplicationContext(
+    AppModule.forRoot(config, { worker: true }),
+    {
+      bufferLogs: true,
+    },
+  );
+  ctx.useLogger(ctx.get(Logger));
+  ctx.enableShutdownHooks();
+  return ctx;
+}

@@ -1,0 +1,23 @@
+import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { ApiKeyRole } from './api-key.entity';
+
+/** Who is calling: resolved from the API key by AuthGuard. */
+export interface Principal {
+  keyId: string | null;
+  owner: string;
+  role: ApiKeyRole;
+}
+
+export const isAdmin = (p: Principal): boolean => p.role === 'admin';
+
+export const PUBLIC_ROUTE = 'rzero:public';
+export const ADMIN_ROUTE = 'rzero:admin';
+/** No API key needed (health, docs). */
+export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
+/** Admin keys only. */
+export const AdminOnly = () => SetMetadata(ADMIN_ROUTE, true);
+
+export const CurrentPrincipal = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): Principal =>
+    ctx.switchToHttp().getRequest<{ principal: Principal }>().principal,
+);

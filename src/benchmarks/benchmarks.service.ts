@@ -1,0 +1,202 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, IsNull, Repository } from 'typeorm';
+import type { Principal } from '../auth/principal';
+import { isAdmin } from '../auth/principal';
+import { DomainError, notFound } from '../common/domain-error';
+import { parseBenchmarkJsonl } from '../rzero';
+import type { BenchmarkSet } from '../rzero';
+import { ARITH_BENCHMARK_NAMES, arithBenchmark } from '../tasks/arith';
+import { BenchmarkItemEntity } from './benchmark-item.entity';
+import { BenchmarkEntity } from './benchmark.entity';
+
+export const DOMAINS = ['arith', 'math'] as const;
+export type DomainName = (typeof DOMAINS)[number];
+
+export interface BenchmarkView {
+  id: string;
+  name: string;
+  owner: string | null;
+  builtin: boolean;
+  domain: string;
+  itemCount: number;
+  createdAt: string;
+}
+
+export interface BenchmarkItemsPage {
+  items: { index: number; question: string; answer: string }[];
+  total: number;
+}
+
+const INSERT_CHUNK = 1000;
+
+@Injectable()
+export class BenchmarksService {
+  private readonly log = new Logger(BenchmarksService.name);
+
+  constructor(
+    @InjectRepository(BenchmarkEntity) private readonly benchmarks: Repository<BenchmarkEntity>,
+    @InjectRepository(BenchmarkItemEntity) private readonly items: Repository<BenchmarkItemEntity>,
+  ) {}
+
+  /** The arith benchmarks, registered once (idempotent; safe when several processes boot). */
+  async registerBuiltinBenchmarks(): Promise<void> {
+    for (const name of ARITH_BENCHMARK_NAMES) {
+      if (await this.benchmarks.findOne({ where: { name, owner: IsNull() } })) continue;
+      try {
+        await this.insert(null, name, 'builtin', 'arith', arithBenchmark(name));
+        this.log.log({ benchmark: name }, 'registered built-in benchmark');
+      } catch (err) {
+        if ((err as { code?: string }).code !== '23505') throw err;
+      }
+    }
+  }
+
+  /** Parses JSONL; any bad line rejects the whole upload (nothing stored) with every line listed. */
+  async uploadBenchmark(
+    principal: Principal,
+    name: string,
+    domain: DomainName,
+    jsonl: string,
+  ): Promise<BenchmarkView> {
+    const { items, errors } = parseBenchmarkJsonl(jsonl);
+    if (errors.length > 0) {
+      const shown = errors.slice(0, 100);
+      throw new DomainError(
+        'BENCHMARK_INVALID',
+        `${errors.length} bad line(s) in the JSONL${errors.length > shown.length ? ` (first ${shown.length} listed)` : ''}`,
+        shown.map((e) => ({ field: e.line > 0 ? `line ${e.line}` : 'file', reason: e.reason })),
+      );
+    }
+    return view(await this.insert(principal.owner, name, 'upload', domain, items));
+  }
+
+  /** The set row and all its items in one transaction. */
+  private insert(
+    owner: string | null,
+    name: string,
+    source: 'builtin' | 'upload',
+    domain: string,
+    items: BenchmarkSet['items'],
+  ): Promise<BenchmarkEntity> {
+    return this.benchmarks.manager.transaction(async (tx) => {
+      const row = await tx.save(
+        tx.create(BenchmarkEntity, { owner, name, source, domain, itemCount: items.length }),
+      );
+      for (let i = 0; i < items.length; i += INSERT_CHUNK) {
+        await tx.insert(
+          BenchmarkItemEntity,
+          items.slice(i, i + INSERT_CHUNK).map((it, j) => ({
+            benchmarkId: row.id,
+            index: i + j,
+            question: it.question,
+            answer: it.answer,
+          })),
+        );
+      }
+      return row;
+    });
+  }
+
+  async listBenchmarks(principal: Principal): Promise<BenchmarkView[]> {
+    const where = isAdmin(principal) ? {} : [{ owner: principal.owner }, { owner: IsNull() }];
+    return (await this.benchmarks.find({ where, order: { owner: 'DESC', name: 'ASC' } })).map(view);
+  }
+
+  async getBenchmark(principal: Principal, id: string): Promise<BenchmarkView> {
+    return view(await this.findVisible(principal, id));
+  }
+
+  async listBenchmarkItems(
+    principal: Principal,
+    id: string,
+    offset: number,
+    limit: number,
+  ): Promise<BenchmarkItemsPage> {
+    const b = await this.findVisible(principal, id);
+    const rows = await this.items.find({
+      where: { benchmarkId: b.id },
+      order: { index: 'ASC' },
+      skip: offset,
+      take: limit,
+    });
+    return {
+      items: rows.map((r) => ({ index: r.index, question: r.question, answer: r.answer })),
+      total: b.itemCount,
+    };
+  }
+
+  async deleteBenchmark(principal: Principal, id: string): Promise<BenchmarkView> {
+    const b = await this.findVisible(principal, id);
+    if (b.owner === null) throw new DomainError('FORBIDDEN', `benchmark ${id} is built in`);
+    await this.benchmarks.delete(b.id);
+    return view(b);
+  }
+
+  async findVisible(principal: Principal, id: string): Promise<BenchmarkEntity> {
+    const b = await this.benchmarks.findOne({ where: { id } });
+    if (!b || (b.owner !== null && b.owner !== principal.owner && !isAdmin(principal))) {
+      throw notFound('BENCHMARK_NOT_FOUND', 'benchmark', id);
+    }
+    return b;
+  }
+
+  /** Checks that every id is visible; returns the rows in the given order. */
+  async findAllVisible(
+    principal: Principal,
+    ids: string[],
+    field = 'benchmarkIds',
+  ): Promise<BenchmarkEntity[]> {
+    const rows = ids.length ? await this.benchmarks.find({ where: { id: In(ids) } }) : [];
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const bad = ids.filter((id) => {
+      const r = byId.get(id);
+      return !r || (r.owner !== null && r.owner !== principal.owner && !isAdmin(principal));
+    });
+    if (bad.length > 0) {
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `unknown benchmark(s): ${bad.join(', ')}`,
+        bad.map((id) => ({ field, reason: `benchmark ${id} not found` })),
+      );
+    }
+    return ids.map((id) => byId.get(id)!);
+  }
+
+  /** The built-in benchmarks of a domain (the default benchmarks of a run). */
+  async builtinIds(domain: string): Promise<string[]> {
+    const rows = await this.benchmarks.find({
+      where: { owner: IsNull(), domain },
+      order: { name: 'ASC' },
+    });
+    const order = ARITH_BENCHMARK_NAMES as readonly string[];
+    return rows.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name)).map((r) => r.id);
+  }
+
+  async domainsOf(ids: string[]): Promise<string[]> {
+    const rows = ids.length ? await this.benchmarks.find({ where: { id: In(ids) } }) : [];
+    return rows.map((r) => r.domain);
+  }
+
+  /** Benchmark sets for the engine; `name` is the benchmark id so scores map back to rows. */
+  async loadSets(ids: string[]): Promise<BenchmarkSet[]> {
+    const out: BenchmarkSet[] = [];
+    for (const id of ids) {
+      const rows = await this.items.find({ where: { benchmarkId: id }, order: { index: 'ASC' } });
+      out.push({ name: id, items: rows.map((r) => ({ question: r.question, answer: r.answer })) });
+    }
+    return out;
+  }
+}
+
+export function view(b: BenchmarkEntity): BenchmarkView {
+  return {
+    id: b.id,
+    name: b.name,
+    owner: b.owner,
+    builtin: b.owner === null,
+    domain: b.domain,
+    itemCount: b.itemCount,
+    createdAt: b.createdAt.toISOString(),
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * The service's configuration: read once from the environment at boot, validated, typed. Every bad
+ * variable is listed in one error so a broken deployment says everything that is wrong at once.
+ * Secrets (the admin key, passwords inside URLs) never appear in messages or logs.
+ */
+import { resolve } from 'node:path';
+import { parseBackendRequest } from '../engine';
+import type { BackendRequest } from '../engine';
+
+export interface AppConfig {
+  port: number;
+  databaseUrl: string;
+  redisUrl: string;
+  /** Prefix of every Redis key and channel (Bull queues, pub/sub), so deployments can share one Redis. */
+  redisPrefix: string;
+  artifactDir: string;
+  backend: BackendRequest;
+  /** Bootstrap admin key (secret). Optional: without it only existing admin keys can create keys. */
+  adminKey: string | null;
+  embeddedWorker: boolean;
+  workerConcurrency: number;
+  /** How long a worker's lock on a job lasts without renewal before another worker may take it. */
+  queueLockMs: number;
+  queueStalledCheckMs: number;
+  maxUploadBytes: number;
+  maxActiveRunsPerOwner: number;
+  logLevel: string;
+  /** Heartbeat comment interval of the SSE stream. */
+  sseHeartbeatMs: number;
+  webhookAttempts: number;
+  webhookBackoffMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Parses and validates `env`; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const problems: string[] = [];
+  const int = (name: string, dflt: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return dflt;
+    const v = Number(raw);
+    if (!Number.isInteger(v) || v < min || v > max) {
+      problems.push(`${name} must be an integer in [${min}, ${max}], got ${JSON.stringify(raw)}`);
+      return dflt;
+    }
+    return v;
+  };
+  const bool = (name: string, dflt: boolean): boolean => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return dflt;
+    if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
+    if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
+    problems.push(`${name} must be 1/0/true/false, got ${JSON.stringify(raw)}`);
+    return dflt;
+  };
+  const url = (name: string, dflt: string, protocols: string[]): string => {
+    const raw = env[name] || dflt;
+    try {
+      const u = new URL(raw);
+      if (!protocols.includes(u.protocol)) {
+        problems.push(`${name} must use ${protocols.join(' or ')}, got ${u.protocol}`);
+      }
+    } catch {
+      // Never echo the value: it may carry a password.
+      problems.push(`${name} is not a valid URL`);
+    }
+    return raw;
+  };
+
+  let backend: BackendRequest = 'auto';
+  try {
+    backend = parseBackendRequest(env.RZERO_BACKEND ?? 'auto');
+  } catch (err) {
+    problems.push(`RZERO_BACKEND: ${(err as Error).message}`);
+  }
+  const adminKey = env.RZERO_ADMIN_KEY || null;
+  if (adminKey !== null && adminKey.length < 16) {
+    problems.push('RZERO_ADMIN_KEY must be at least 16 characters');
+  }
+  const redisPrefix = env.RZERO_REDIS_PREFIX || 'rzero';
+  if (!/^[A-Za-z0-9_:.-]{1,64}$/.test(redisPrefix)) {
+    problems.push('RZERO_REDIS_PREFIX must be 1-64 characters of [A-Za-z0-9_:.-]');
+  }
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    problems.push(
+      `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`,
+    );
+  }
+  const config: AppConfig = {
+    port: int('PORT', 3000, 0, 65535),
+    databaseUrl: url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/rzero', [
+      'postgres:',
+      'postgresql:',
+    ]),
+    redisUrl: url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    redisPrefix,
+    artifactDir: resolve(env.RZERO_ARTIFACT_DIR || '.artifacts'),
+    backend,
+    adminKey,
+    embeddedWorker: bool('RZERO_EMBEDDED_WORKER', false),
+    workerConcurrency: int('RZERO_WORKER_CONCURRENCY', 1, 1, 64),
+    queueLockMs: int('RZERO_QUEUE_LOCK_MS', 300_000, 1_000, 3_600_000),
+    queueStalledCheckMs: int('RZERO_QUEUE_STALLED_CHECK_MS', 30_000, 500, 3_600_000),
+    maxUploadBytes: int('RZERO_MAX_UPLOAD_BYTES', 2 * 1024 ** 3, 1024, 2 ** 40),
+    maxActiveRunsPerOwner: int('RZERO_MAX_ACTIVE_RUNS_PER_OWNER', 10, 1, 10_000),
+    logLevel,
+    sseHeartbeatMs: int('RZERO_SSE_HEARTBEAT_MS', 15_000, 100, 600_000),
+    webhookAttempts: int('RZERO_WEBHOOK_ATTEMPTS', 5, 1, 20),
+    webhookBackoffMs: int('RZERO_WEBHOOK_BACKOFF_MS', 2_000, 10, 600_000),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** The Nest injection token of AppConfig. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

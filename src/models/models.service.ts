@@ -1,0 +1,271 @@
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, IsNull, Repository } from 'typeorm';
+import { modelConfigToJson } from '../engine';
+import type { Principal } from '../auth/principal';
+import { isAdmin } from '../auth/principal';
+import { DomainError, notFound } from '../common/domain-error';
+import { BUILTIN_MODEL_DIRS, projectRoot } from '../common/paths';
+import { ACTIVE_RUN_STATUSES, RunEntity } from '../runs/run.entity';
+import { ArtifactStore } from '../storage/artifact-store';
+import { ModelEntity } from './model.entity';
+import type { ModelSource } from './model.entity';
+import { isAllowedModelFile, validateModelDir } from './model-files';
+import type { ValidatedModel } from './model-files';
+
+export interface ModelView {
+  id: string;
+  name: string;
+  owner: string | null;
+  builtin: boolean;
+  source: ModelSource;
+  architecture: string;
+  modelType: string;
+  parameterCount: number;
+  sha256: string;
+  sizeBytes: number;
+  config: Record<string, unknown>;
+  sourceRunId: string | null;
+  createdAt: string;
+}
+
+export interface UploadedFile {
+  /** The file name as sent (must be one of the Hugging Face layout's names). */
+  originalname: string;
+  /** Where multer stored it. */
+  path: string;
+  size: number;
+}
+
+@Injectable()
+export class ModelsService {
+  private readonly log = new Logger(ModelsService.name);
+
+  constructor(
+    @InjectRepository(ModelEntity) private readonly models: Repository<ModelEntity>,
+    @InjectRepository(RunEntity) private readonly runs: Repository<RunEntity>,
+    private readonly store: ArtifactStore,
+  ) {}
+
+  /** Registers the shipped base models once (idempotent; safe when several processes boot). */
+  async registerBuiltinModels(): Promise<void> {
+    for (const [name, rel] of Object.entries(BUILTIN_MODEL_DIRS)) {
+      if (await this.models.findOne({ where: { name, owner: IsNull(), deletedAt: IsNull() } }))
+        continue;
+      const scratch = await this.store.scratchDir();
+      const src = join(projectRoot(), rel);
+      for (const f of await fs.readdir(src)) {
+        if (isAllowedModelFile(f)) await fs.copyFile(join(src, f), join(scratch, f));
+      }
+      try {
+        await this.storeValidated(null, name, 'builtin', scratch, null);
+        this.log.log({ model: name }, 'registered built-in model');
+      } catch (err) {
+        await fs.rm(scratch, { recursive: true, force: true });
+        if ((err as { code?: string }).code !== '23505') throw err; // another process won the race
+      }
+    }
+  }
+
+  /** POST /models with {"builtin": name}: the shared built-in model of that name. */
+  async registerBuiltin(name: string): Promise<ModelView> {
+    const row = await this.models.findOne({
+      where: { name, owner: IsNull(), source: 'builtin', deletedAt: IsNull() },
+    });
+    if (!row) {
+      throw new DomainError('VALIDATION_FAILED', `unknown built-in model ${JSON.stringify(name)}`, [
+        {
+          field: 'builtin',
+          reason: `must be one of ${Object.keys(BUILTIN_MODEL_DIRS).join(', ')}`,
+        },
+      ]);
+    }
+    return view(row);
+  }
+
+  /** Validates uploaded files with the engine, then stores them; nothing is kept when invalid. */
+  async uploadModel(
+    principal: Principal,
+    name: string | undefined,
+    files: UploadedFile[],
+  ): Promise<ModelView> {
+    const scratch = await this.store.scratchDir();
+    try {
+      const seen = new Set<string>();
+      for (const f of files) {
+        if (!isAllowedModelFile(f.originalname)) {
+          throw new DomainError(
+            'VALIDATION_FAILED',
+            `unexpected file ${JSON.stringify(f.originalname)}`,
+            [
+              {
+                field: 'files',
+                reason: `${f.originalname} is not a Hugging Face model file (config.json, model*.safetensors, tokenizer files)`,
+              },
+            ],
+          );
+        }
+        if (seen.has(f.originalname)) {
+          throw new DomainError('VALIDATION_FAILED', `file ${f.originalname} sent twice`, [
+            { field: 'files', reason: `${f.originalname} sent twice` },
+          ]);
+        }
+        seen.add(f.originalname);
+        await fs.rename(f.path, join(scratch, f.originalname));
+      }
+      const modelName = name?.trim() || `model-${new Date().toISOString()}`;
+      return view(await this.storeValidated(principal.owner, modelName, 'upload', scratch, null));
+    } finally {
+      await fs.rm(scratch, { recursive: true, force: true });
+      await Promise.all(files.map((f) => fs.rm(f.path, { force: true })));
+    }
+  }
+
+  /** Registers a run's final Solver (already in the store at `storageKey`) as a model. */
+  async registerSolver(
+    owner: string,
+    runId: string,
+    name: string,
+    storageKey: string,
+  ): Promise<ModelEntity> {
+    const existing = await this.models.findOne({
+      where: { sourceRunId: runId, deletedAt: IsNull() },
+    });
+    if (existing) return existing; // a retried finish registers the Solver once
+    const v = await validateModelDir(this.store.path(storageKey));
+    return this.models.save(this.rowFor(v, owner, name, 'run', runId, storageKey));
+  }
+
+  private rowFor(
+    v: ValidatedModel,
+    owner: string | null,
+    name: string,
+    source: ModelSource,
+    sourceRunId: string | null,
+    storageKey: string,
+  ): ModelEntity {
+    return this.models.create({
+      owner,
+      name,
+      source,
+      architecture: v.config.architecture,
+      modelType: v.config.modelType,
+      parameterCount: String(v.parameters),
+      sha256: v.sha256,
+      sizeBytes: String(v.sizeBytes),
+      storageKey,
+      config: modelConfigToJson(v.config),
+      sourceRunId,
+      deletedAt: null,
+    });
+  }
+
+  private async storeValidated(
+    owner: string | null,
+    name: string,
+    source: ModelSource,
+    scratch: string,
+    sourceRunId: string | null,
+  ): Promise<ModelEntity> {
+    const row = this.rowFor(await validateModelDir(scratch), owner, name, source, sourceRunId, '');
+    // The row and the files appear together: the insert runs in a transaction that commits only
+    // after the directory is in place, and the directory is removed if the insert fails.
+    return this.models.manager.transaction(async (tx) => {
+      const saved = await tx.save(row);
+      saved.storageKey = `models/${saved.id}`;
+      await tx.update(ModelEntity, saved.id, { storageKey: saved.storageKey });
+      try {
+        await this.store.putDir(saved.storageKey, scratch);
+      } catch (err) {
+        await this.store.remove(saved.storageKey);
+        throw err;
+      }
+      return saved;
+    });
+  }
+
+  async listModels(principal: Principal): Promise<ModelView[]> {
+    const where = isAdmin(principal)
+      ? { deletedAt: IsNull() }
+      : [
+          { owner: principal.owner, deletedAt: IsNull() },
+          { owner: IsNull(), deletedAt: IsNull() },
+        ];
+    const rows = await this.models.find({ where, order: { createdAt: 'DESC' } });
+    return rows.map(view);
+  }
+
+  async getModel(principal: Principal, id: string): Promise<ModelView> {
+    return view(await this.findVisible(principal, id));
+  }
+
+  /** The row of a model the principal may use (built-in or own); 404 otherwise. */
+  async findVisible(principal: Principal, id: string): Promise<ModelEntity> {
+    const row = await this.models.findOne({ where: { id, deletedAt: IsNull() } });
+    if (!row || (row.owner !== null && row.owner !== principal.owner && !isAdmin(principal))) {
+      throw notFound('MODEL_NOT_FOUND', 'model', id);
+    }
+    return row;
+  }
+
+  async deleteModel(principal: Principal, id: string): Promise<ModelView> {
+    const row = await this.findVisible(principal, id);
+    if (row.owner === null && !isAdmin(principal)) {
+      throw new DomainError('FORBIDDEN', `model ${id} is built in; only an admin may delete it`);
+    }
+    const active = await this.runs.count({
+      where: { baseModelId: id, status: In(ACTIVE_RUN_STATUSES as string[]) as never },
+    });
+    if (active > 0) {
+      throw new DomainError(
+        'MODEL_IN_USE',
+        `model ${id} is the base of ${active} active run(s); cancel them first`,
+      );
+    }
+    row.deletedAt = new Date();
+    await this.models.save(row);
+    // A run's Solver stays in the run's directory (downloads of the run still work).
+    if (row.source !== 'run') await this.store.remove(row.storageKey);
+    return view(row);
+  }
+
+  async downloadModel(
+    principal: Principal,
+    id: string,
+  ): Promise<{ filename: string; stream: Readable }> {
+    const row = await this.findVisible(principal, id);
+    return {
+      filename: `${safeName(row.name)}.tar.gz`,
+      stream: await this.store.tarGz(row.storageKey),
+    };
+  }
+
+  /** The local directory of a model (for the worker). */
+  modelDir(row: ModelEntity): string {
+    return this.store.path(row.storageKey);
+  }
+}
+
+export const safeName = (s: string): string =>
+  s.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 100) || 'model';
+
+export function view(row: ModelEntity): ModelView {
+  return {
+    id: row.id,
+    name: row.name,
+    owner: row.owner,
+    builtin: row.owner === null,
+    source: row.source,
+    architecture: row.architecture,
+    modelType: row.modelType,
+    parameterCount: Number(row.parameterCount),
+    sha256: row.sha256,
+    sizeBytes: Number(row.sizeBytes),
+    config: row.config,
+    sourceRunId: row.sourceRunId,
+    createdAt: row.createdAt.toISOString(),
+  };
+}

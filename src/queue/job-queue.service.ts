@@ -1,0 +1,53 @@
+import { InjectQueue } from '@nestjs/bull';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Queue } from 'bull';
+import { APP_CONFIG } from '../config/app-config';
+import type { AppConfig } from '../config/app-config';
+import { JobName, QueueName, evaluationJobId, runJobId, webhookJobId } from './jobs';
+
+/** The one place that puts jobs on queues (services depend on this, not on Bull). */
+@Injectable()
+export class JobQueue {
+  constructor(
+    @InjectQueue(QueueName.Runs) private readonly runs: Queue,
+    @InjectQueue(QueueName.Evaluations) private readonly evaluations: Queue,
+    @InjectQueue(QueueName.Webhooks) private readonly webhooks: Queue,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async enqueueRun(runId: string): Promise<void> {
+    await this.runs.add(
+      JobName.RunCoevolution,
+      { name: JobName.RunCoevolution, runId },
+      { jobId: runJobId(runId), removeOnComplete: 1000, removeOnFail: 1000 },
+    );
+  }
+
+  /** Drops a run's job while it still waits (a canceled queued run). */
+  async removeRun(runId: string): Promise<void> {
+    const job = await this.runs.getJob(runJobId(runId));
+    if (job && (await job.isWaiting())) await job.remove().catch(() => undefined);
+  }
+
+  async enqueueEvaluation(evaluationId: string): Promise<void> {
+    await this.evaluations.add(
+      JobName.RunEvaluation,
+      { name: JobName.RunEvaluation, evaluationId },
+      { jobId: evaluationJobId(evaluationId), removeOnComplete: 1000, removeOnFail: 1000 },
+    );
+  }
+
+  async enqueueWebhook(runId: string, status: string): Promise<void> {
+    await this.webhooks.add(
+      JobName.DeliverWebhook,
+      { name: JobName.DeliverWebhook, runId, status },
+      {
+        jobId: webhookJobId(runId, status),
+        attempts: this.config.webhookAttempts,
+        backoff: { type: 'exponential', delay: this.config.webhookBackoffMs },
+        removeOnComplete: 1000,
+        removeOnFail: 1000,
+      },
+    );
+  }
+}

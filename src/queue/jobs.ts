@@ -1,0 +1,37 @@
+/**
+ * The job catalogue: queue names, job names and their data as one discriminated union. Job ids
+ * derive from entity ids, so a run or an evaluation is never queued twice.
+ */
+export enum QueueName {
+  Runs = 'runs',
+  Evaluations = 'evaluations',
+  Webhooks = 'webhooks',
+}
+
+export enum JobName {
+  RunCoevolution = 'run-coevolution',
+  RunEvaluation = 'run-evaluation',
+  DeliverWebhook = 'deliver-webhook',
+}
+
+export interface RunCoevolutionJob {
+  name: JobName.RunCoevolution;
+  runId: string;
+}
+
+export interface RunEvaluationJob {
+  name: JobName.RunEvaluation;
+  evaluationId: string;
+}
+
+export interface DeliverWebhookJob {
+  name: JobName.DeliverWebhook;
+  runId: string;
+  status: string;
+}
+
+export type JobData = RunCoevolutionJob | RunEvaluationJob | DeliverWebhookJob;
+
+export const runJobId = (runId: string): string => `run:${runId}`;
+export const evaluationJobId = (id: string): string => `evaluation:${id}`;
+export const webhookJobId = (runId: string, status: string): string => `webhook:${runId}:${status}`;
