@@ -1,0 +1,201 @@
+/**
+ * Integration-test harness: a fresh Postgres database (migrated), a Redis key prefix and an
+ * artifact directory per test file, an api (optionally with its embedded worker) on a free port,
+ * and cleanup of all three. Real Postgres and Redis; nothing is mocked.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import Redis from 'ioredis';
+import { createApi } from '../../src/app';
+import { loadConfig } from '../../src/config/app-config';
+import type { AppConfig } from '../../src/config/app-config';
+import { dropDatabase } from '../../src/database/admin';
+import { migrate } from '../../scripts/migrate';
+
+export const ADMIN_KEY = 'test-admin-key-0123456789';
+
+export interface TestEnv {
+  config: AppConfig;
+  /** Environment variables that reproduce `config` (for child worker processes). */
+  env: Record<string, string>;
+  cleanup(): Promise<void>;
+}
+
+export async function createTestEnv(overrides: Record<string, string> = {}): Promise<TestEnv> {
+  const tag = `${process.pid}_${randomBytes(4).toString('hex')}`;
+  const artifactDir = mkdtempSync(join(tmpdir(), 'rzero-test-'));
+  const env: Record<string, string> = {
+    DATABASE_URL: `postgres://postgres@127.0.0.1:5432/rzero_test_${tag}`,
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    RZERO_REDIS_PREFIX: `rzero-test:${tag}`,
+    RZERO_ARTIFACT_DIR: artifactDir,
+    RZERO_ADMIN_KEY: ADMIN_KEY,
+    RZERO_BACKEND: process.env.RZERO_BACKEND ?? 'auto',
+    RZERO_QUEUE_LOCK_MS: '15000',
+    RZERO_QUEUE_STALLED_CHECK_MS: '2000',
+    RZERO_SSE_HEARTBEAT_MS: '1000',
+    RZERO_WEBHOOK_BACKOFF_MS: '100',
+    LOG_LEVEL: process.env.RZERO_TEST_LOG_LEVEL ?? 'silent',
+    PORT: '0',
+    ...overrides,
+  };
+  const config = loadConfig(env);
+  await migrate(config.databaseUrl, () => undefined);
+  return {
+    config,
+    env,
+    async cleanup() {
+      await dropDatabase(config.databaseUrl);
+      await deleteRedisKeys(config.redisPrefix);
+      rmSync(artifactDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function deleteRedisKeys(prefix: string): Promise<void> {
+  const redis = new Redis('redis://127.0.0.1:6379');
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export interface RunningApi {
+  app: INestApplication;
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+export async function startApi(config: AppConfig): Promise<RunningApi> {
+  const app = await createApi(config);
+  await app.listen(0, '127.0.0.1');
+  const addr = app.getHttpServer().address() as { port: number };
+  return { app, baseUrl: `http://127.0.0.1:${addr.port}`, close: () => app.close() };
+}
+
+/** A tiny fetch client with an API key. */
+export class Api {
+  constructor(
+    readonly baseUrl: string,
+    readonly key: string,
+    /** The key's webhook signing secret (keys made by newKey). */
+    readonly webhookSecret = '',
+  ) {}
+
+  async call<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: T; headers: Headers }> {
+    const init: RequestInit = { method, headers: { authorization: `Bearer ${this.key}`, ...headers } };
+    if (body instanceof FormData) init.body = body;
+    else if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      (init.headers as Record<string, string>)['content-type'] = 'application/json';
+    }
+    const res = await fetch(this.baseUrl + path, init);
+    const type = res.headers.get('content-type') ?? '';
+    const data = type.includes('json') ? await res.json() : Buffer.from(await res.arrayBuffer());
+    return { status: res.status, body: data as T, headers: res.headers };
+  }
+
+  async newKey(owner: string): Promise<Api> {
+    const r = await this.call<{ key: string; webhookSecret: string }>('POST', '/api-keys', {
+      name: `key-${owner}`,
+      owner,
+    });
+    if (r.status !== 201) throw new Error(`POST /api-keys: ${r.status} ${JSON.stringify(r.body)}`);
+    return new Api(this.baseUrl, r.body.key, r.body.webhookSecret);
+  }
+
+  async waitForRun(id: string, statuses: string[], timeoutMs = 300_000): Promise<Record<string, unknown>> {
+    const t0 = Date.now();
+    for (;;) {
+      const r = await this.call<Record<string, unknown>>('GET', `/runs/${id}`);
+      if (statuses.includes(r.body.status as string)) return r.body;
+      if (Date.now() - t0 > timeoutMs) throw new Error(`run ${id} still ${String(r.body.status)} after ${timeoutMs} ms`);
+      await new Promise((res) => setTimeout(res, 250));
+    }
+  }
+}
+
+export interface SseEvent {
+  id: number;
+  event: string;
+  data: Record<string, unknown>;
+}
+
+/**
+ * Reads a run's SSE stream until it ends, or until `stopAfter` events when given (then aborts,
+ * like a client that lost its connection). Heartbeat comments are counted.
+ */
+export async function readEvents(
+  api: Api,
+  runId: string,
+  opts: { lastEventId?: number; stopAfter?: number } = {},
+): Promise<{ events: SseEvent[]; heartbeats: number; ended: boolean }> {
+  const ctrl = new AbortController();
+  const headers: Record<string, string> = { authorization: `Bearer ${api.key}`, accept: 'text/event-stream' };
+  if (opts.lastEventId !== undefined) headers['last-event-id'] = String(opts.lastEventId);
+  const res = await fetch(`${api.baseUrl}/runs/${runId}/events`, { headers, signal: ctrl.signal });
+  if (res.status !== 200) throw new Error(`SSE: ${res.status} ${await res.text()}`);
+  const events: SseEvent[] = [];
+  let heartbeats = 0;
+  let buf = '';
+  const decoder = new TextDecoder();
+  const reader = res.body!.getReader();
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return { events, heartbeats, ended: true };
+      buf += decoder.decode(value, { stream: true });
+      let sep: number;
+      while ((sep = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, sep);
+        buf = buf.slice(sep + 2);
+        if (block.startsWith(':')) {
+          heartbeats++;
+          continue;
+        }
+        const fields = Object.fromEntries(
+          block.split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]),
+        );
+        if (fields.id === undefined) continue;
+        events.push({ id: Number(fields.id), event: fields.event!, data: JSON.parse(fields.data!) });
+        if (opts.stopAfter !== undefined && events.length >= opts.stopAfter) {
+          ctrl.abort();
+          return { events, heartbeats, ended: false };
+        }
+      }
+    }
+  } catch (err) {
+    if ((err as Error).name === 'AbortError') return { events, heartbeats, ended: false };
+    throw err;
+  }
+}
+
+/** A run config that finishes in well under a minute on arith-tiny (CPU, wasm). */
+export function ciRunBody(baseModelId: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    baseModelId,
+    preset: 'tiny',
+    config: {
+      seed: 7,
+      iterations: 2,
+      challenger: { steps: 1, batch: 2, questionsPerIteration: 32 },
+      solver: { steps: 2, batch: 4, groupSize: 4 },
+      evaluation: { maxItems: 20 },
+    },
+    ...extra,
+  };
+}
