@@ -97,7 +97,10 @@ export class Api {
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<{ status: number; body: T; headers: Headers }> {
-    const init: RequestInit = { method, headers: { authorization: `Bearer ${this.key}`, ...headers } };
+    const init: RequestInit = {
+      method,
+      headers: { authorization: `Bearer ${this.key}`, ...headers },
+    };
     if (body instanceof FormData) init.body = body;
     else if (body !== undefined) {
       init.body = JSON.stringify(body);
@@ -118,12 +121,17 @@ export class Api {
     return new Api(this.baseUrl, r.body.key, r.body.webhookSecret);
   }
 
-  async waitForRun(id: string, statuses: string[], timeoutMs = 300_000): Promise<Record<string, unknown>> {
+  async waitForRun(
+    id: string,
+    statuses: string[],
+    timeoutMs = 300_000,
+  ): Promise<Record<string, unknown>> {
     const t0 = Date.now();
     for (;;) {
       const r = await this.call<Record<string, unknown>>('GET', `/runs/${id}`);
       if (statuses.includes(r.body.status as string)) return r.body;
-      if (Date.now() - t0 > timeoutMs) throw new Error(`run ${id} still ${String(r.body.status)} after ${timeoutMs} ms`);
+      if (Date.now() - t0 > timeoutMs)
+        throw new Error(`run ${id} still ${String(r.body.status)} after ${timeoutMs} ms`);
       await new Promise((res) => setTimeout(res, 250));
     }
   }
@@ -145,7 +153,10 @@ export async function readEvents(
   opts: { lastEventId?: number; stopAfter?: number } = {},
 ): Promise<{ events: SseEvent[]; heartbeats: number; ended: boolean }> {
   const ctrl = new AbortController();
-  const headers: Record<string, string> = { authorization: `Bearer ${api.key}`, accept: 'text/event-stream' };
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${api.key}`,
+    accept: 'text/event-stream',
+  };
   if (opts.lastEventId !== undefined) headers['last-event-id'] = String(opts.lastEventId);
   const res = await fetch(`${api.baseUrl}/runs/${runId}/events`, { headers, signal: ctrl.signal });
   if (res.status !== 200) throw new Error(`SSE: ${res.status} ${await res.text()}`);
@@ -171,7 +182,11 @@ export async function readEvents(
           block.split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]),
         );
         if (fields.id === undefined) continue;
-        events.push({ id: Number(fields.id), event: fields.event!, data: JSON.parse(fields.data!) });
+        events.push({
+          id: Number(fields.id),
+          event: fields.event!,
+          data: JSON.parse(fields.data!),
+        });
         if (opts.stopAfter !== undefined && events.length >= opts.stopAfter) {
           ctrl.abort();
           return { events, heartbeats, ended: false };
@@ -185,7 +200,10 @@ export async function readEvents(
 }
 
 /** A run config that finishes in well under a minute on arith-tiny (CPU, wasm). */
-export function ciRunBody(baseModelId: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function ciRunBody(
+  baseModelId: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     baseModelId,
     preset: 'tiny',

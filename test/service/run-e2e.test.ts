@@ -61,12 +61,18 @@ describe('a run through the HTTP API (real Postgres + Redis)', () => {
   });
 
   test('register arith-tiny, upload a benchmark, start a run (202), follow it over SSE with a reconnect', async () => {
-    const model = await alice.call<{ id: string; parameterCount: number }>('POST', '/models', { builtin: 'arith-tiny' });
+    const model = await alice.call<{ id: string; parameterCount: number }>('POST', '/models', {
+      builtin: 'arith-tiny',
+    });
     assert.equal(model.status, 201);
     baseModelId = model.body.id;
     assert.equal(model.body.parameterCount, 859_904);
 
-    const lines = ['{"question":"2+3=?","answer":"5"}', '{"question":"7*6=?","answer":"#### 42"}', '{"question":"9-4=?","answer":5}'];
+    const lines = [
+      '{"question":"2+3=?","answer":"5"}',
+      '{"question":"7*6=?","answer":"#### 42"}',
+      '{"question":"9-4=?","answer":5}',
+    ];
     const form = new FormData();
     form.append('name', 'mini');
     form.append('domain', 'arith');
@@ -104,13 +110,28 @@ describe('a run through the HTTP API (real Postgres + Redis)', () => {
       joined.map((e) => e.id),
     );
     const types = new Set(joined.map((e) => e.event));
-    for (const t of ['run.status', 'run.started', 'phase.started', 'phase.finished', 'challenger.step', 'solver.step', 'curriculum.stats', 'evaluation', 'checkpoint', 'iteration.completed', 'run.completed']) {
+    for (const t of [
+      'run.status',
+      'run.started',
+      'phase.started',
+      'phase.finished',
+      'challenger.step',
+      'solver.step',
+      'curriculum.stats',
+      'evaluation',
+      'checkpoint',
+      'iteration.completed',
+      'run.completed',
+    ]) {
       assert.ok(types.has(t), `event type ${t} streamed`);
     }
     const last = joined.at(-1)!;
     assert.equal(last.event, 'run.status');
     assert.equal(last.data.status, 'succeeded');
-    assert.ok(!joined.some((e) => e.event === 'curriculum.item'), 'curriculum items go to their table, not the stream');
+    assert.ok(
+      !joined.some((e) => e.event === 'curriculum.item'),
+      'curriculum items go to their table, not the stream',
+    );
   });
 
   test('the run record: succeeded, progress 1, both iterations, best iteration, backend', async () => {
@@ -121,7 +142,9 @@ describe('a run through the HTTP API (real Postgres + Redis)', () => {
     assert.ok([1, 2].includes(run.bestIteration as number));
     assert.equal(typeof run.backend, 'string');
     assert.equal(run.lastEventId, full.length);
-    const iterations = (await alice.call<{ iteration: number }[]>('GET', `/runs/${runId}/iterations`)).body;
+    const iterations = (
+      await alice.call<{ iteration: number }[]>('GET', `/runs/${runId}/iterations`)
+    ).body;
     assert.deepEqual(
       iterations.map((i) => i.iteration),
       [1, 2],
@@ -129,26 +152,47 @@ describe('a run through the HTTP API (real Postgres + Redis)', () => {
   });
 
   test('curriculum: every candidate with its m answers; kept ones inside the band', async () => {
-    const all = (await alice.call<{ total: number; items: Record<string, unknown>[] }>('GET', `/runs/${runId}/curriculum?iteration=1&limit=500`)).body;
+    const all = (
+      await alice.call<{ total: number; items: Record<string, unknown>[] }>(
+        'GET',
+        `/runs/${runId}/curriculum?iteration=1&limit=500`,
+      )
+    ).body;
     assert.equal(all.total, 32);
-    const kept = (await alice.call<{ total: number; items: Record<string, unknown>[] }>('GET', `/runs/${runId}/curriculum?kept=true&limit=500`)).body;
+    const kept = (
+      await alice.call<{ total: number; items: Record<string, unknown>[] }>(
+        'GET',
+        `/runs/${runId}/curriculum?kept=true&limit=500`,
+      )
+    ).body;
     for (const it of kept.items) {
       assert.ok((it.p as number) >= 0.3 && (it.p as number) <= 0.8, `kept p ${String(it.p)}`);
       assert.equal(it.dropReason, null);
     }
     for (const it of all.items) {
       assert.equal((it.solverAnswers as unknown[]).length, 10);
-      assert.ok('uncertainty' in (it.reward as object) && 'repetitionPenalty' in (it.reward as object));
+      assert.ok(
+        'uncertainty' in (it.reward as object) && 'repetitionPenalty' in (it.reward as object),
+      );
       if (!it.kept) assert.equal(typeof it.dropReason, 'string');
     }
   });
 
   test('scores: base (iteration 0) and both iterations on both benchmarks', async () => {
-    const scores = (await alice.call<{ iteration: number; benchmark: string; items: number }[]>('GET', `/runs/${runId}/scores`)).body;
-    assert.deepEqual(
-      scores.map((s) => `${s.iteration}:${s.benchmark}`).sort(),
-      ['0:arith-easy', '0:mini', '1:arith-easy', '1:mini', '2:arith-easy', '2:mini'],
-    );
+    const scores = (
+      await alice.call<{ iteration: number; benchmark: string; items: number }[]>(
+        'GET',
+        `/runs/${runId}/scores`,
+      )
+    ).body;
+    assert.deepEqual(scores.map((s) => `${s.iteration}:${s.benchmark}`).sort(), [
+      '0:arith-easy',
+      '0:mini',
+      '1:arith-easy',
+      '1:mini',
+      '2:arith-easy',
+      '2:mini',
+    ]);
     assert.ok(scores.every((s) => s.items === (s.benchmark === 'mini' ? 3 : 20)));
   });
 
@@ -163,7 +207,9 @@ describe('a run through the HTTP API (real Postgres + Redis)', () => {
     mkdirSync(dir);
     await tarExtract({ file, cwd: dir });
     const solver = await inspectModelDir(dir, { requireTokenizer: true });
-    const base = await inspectModelDir(join(repoRoot, 'assets/base-models/arith-tiny'), { requireTokenizer: true });
+    const base = await inspectModelDir(join(repoRoot, 'assets/base-models/arith-tiny'), {
+      requireTokenizer: true,
+    });
     assert.deepEqual(
       [...solver.weights].map(([k, t]) => [k, t.shape]),
       [...base.weights].map(([k, t]) => [k, t.shape]),
@@ -177,14 +223,18 @@ describe('a run through the HTTP API (real Postgres + Redis)', () => {
 
   test('the final Solver is registered as a model of the owner', async () => {
     const run = (await alice.call<{ solverModelId: string }>('GET', `/runs/${runId}`)).body;
-    const m = await alice.call<{ source: string; sourceRunId: string }>('GET', `/models/${run.solverModelId}`);
+    const m = await alice.call<{ source: string; sourceRunId: string }>(
+      'GET',
+      `/models/${run.solverModelId}`,
+    );
     assert.equal(m.status, 200);
     assert.equal(m.body.source, 'run');
     assert.equal(m.body.sourceRunId, runId);
   });
 
   test('the webhook arrives once, signed with the key secret over the body', async () => {
-    for (let i = 0; i < 100 && hooks.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && hooks.length === 0; i++)
+      await new Promise((r) => setTimeout(r, 100));
     assert.equal(hooks.length, 1);
     const h = hooks[0]!;
     const expected = `sha256=${createHmac('sha256', alice.webhookSecret).update(h.body).digest('hex')}`;

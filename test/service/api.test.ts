@@ -1,0 +1,324 @@
+/**
+ * The API's contracts on real Postgres + Redis: authentication and owner isolation, validation
+ * errors that name every bad field, uploads validated before anything is stored, idempotent run
+ * creation under concurrency, cancellation of queued and running runs.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../helpers/engine';
+import { ADMIN_KEY, Api, ciRunBody, createTestEnv, startApi } from './harness';
+import type { RunningApi, TestEnv } from './harness';
+
+const MODEL_DIR = join(repoRoot, 'assets/base-models/arith-tiny');
+type Err = {
+  statusCode: number;
+  code: string;
+  message: string;
+  errors?: { field: string; reason: string }[];
+};
+
+function modelForm(files: Record<string, Buffer | string>, name = 'my-model'): FormData {
+  const form = new FormData();
+  form.append('name', name);
+  for (const [n, data] of Object.entries(files))
+    form.append('files', new Blob([new Uint8Array(Buffer.from(data))]), n);
+  return form;
+}
+const modelFiles = (): Record<string, Buffer> =>
+  Object.fromEntries(
+    ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'].map((f) => [
+      f,
+      readFileSync(join(MODEL_DIR, f)),
+    ]),
+  );
+
+describe('API contracts (real Postgres + Redis)', () => {
+  let env: TestEnv;
+  let api: RunningApi;
+  let admin: Api;
+  let alice: Api;
+  let bob: Api;
+  let baseId = '';
+
+  before(async () => {
+    env = await createTestEnv({ RZERO_EMBEDDED_WORKER: '1' });
+    api = await startApi(env.config);
+    admin = new Api(api.baseUrl, ADMIN_KEY);
+    alice = await admin.newKey('alice');
+    bob = await admin.newKey('bob');
+    baseId = (await alice.call<{ id: string }>('POST', '/models', { builtin: 'arith-tiny' })).body
+      .id;
+  });
+  after(async () => {
+    await api?.close();
+    await env?.cleanup();
+  });
+
+  test('authentication: missing or unknown key 401, user key on an admin route 403', async () => {
+    const anon = new Api(api.baseUrl, '');
+    assert.equal((await fetch(`${api.baseUrl}/runs`)).status, 401);
+    assert.equal((await new Api(api.baseUrl, 'rz_not-a-key').call('GET', '/runs')).status, 401);
+    const forbidden = await alice.call<Err>('POST', '/api-keys', { name: 'x', owner: 'x' });
+    assert.equal(forbidden.status, 403);
+    assert.equal(forbidden.body.code, 'FORBIDDEN');
+    assert.equal((await anon.call('GET', '/health/live')).status, 200);
+  });
+
+  test('a bad run config lists every bad field; nothing is created', async () => {
+    const r = await alice.call<Err>('POST', '/runs', {
+      baseModelId: baseId,
+      preset: 'tiny',
+      config: {
+        filter: { minP: 0.9, maxP: 0.2 },
+        solver: { groupSize: 1 },
+        challenger: { lr: -1 },
+        bogus: 1,
+      },
+    });
+    assert.equal(r.status, 400);
+    assert.equal(r.body.code, 'VALIDATION_FAILED');
+    const fields = r.body.errors!.map((e) => e.field);
+    for (const f of [
+      'config.bogus',
+      'config.solver.groupSize',
+      'config.challenger.lr',
+      'config.filter.minP',
+    ]) {
+      assert.ok(fields.includes(f), `${f} reported in ${JSON.stringify(fields)}`);
+    }
+    const shape = await alice.call<Err>('POST', '/runs', {
+      baseModelId: 'nope',
+      preset: 'huge',
+      extra: true,
+    });
+    assert.equal(shape.status, 400);
+    assert.deepEqual(shape.body.errors!.map((e) => e.field).sort(), [
+      'baseModelId',
+      'extra',
+      'preset',
+    ]);
+    const unknownModel = await alice.call<Err>(
+      'POST',
+      '/runs',
+      ciRunBody('00000000-0000-4000-8000-000000000000'),
+    );
+    assert.equal(unknownModel.status, 400);
+    assert.equal(unknownModel.body.errors![0]!.field, 'baseModelId');
+    const badJson = await fetch(`${api.baseUrl}/runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${alice.key}`, 'content-type': 'application/json' },
+      body: '{"baseModelId":',
+    });
+    assert.equal(badJson.status, 400);
+    assert.equal((await alice.call<{ items: unknown[] }>('GET', '/runs')).body.items.length, 0);
+  });
+
+  test('dryRun validates and estimates without queueing', async () => {
+    const r = await alice.call<{
+      dryRun: boolean;
+      estimate: {
+        parameters: number;
+        memoryBytes: number;
+        perIteration: { generatedTokens: number; trainedTokens: number };
+      };
+    }>('POST', '/runs?dryRun=true', ciRunBody(baseId));
+    assert.equal(r.status, 200);
+    assert.equal(r.body.dryRun, true);
+    assert.equal(r.body.estimate.parameters, 859_904);
+    assert.ok(r.body.estimate.memoryBytes > 859_904 * 4 * 3);
+    assert.ok(
+      r.body.estimate.perIteration.generatedTokens > r.body.estimate.perIteration.trainedTokens,
+    );
+    assert.equal((await alice.call<{ items: unknown[] }>('GET', '/runs')).body.items.length, 0);
+  });
+
+  test('a corrupt model upload is refused (422) and nothing is stored', async () => {
+    const before = readdirSync(join(env.config.artifactDir, 'models')).length;
+    const files = modelFiles();
+    const broken = Buffer.from(files['model.safetensors']!);
+    broken.writeBigUInt64LE(BigInt(broken.length * 2), 0); // header length beyond the file
+    const r = await alice.call<Err>(
+      'POST',
+      '/models',
+      modelForm({ ...files, 'model.safetensors': broken }),
+    );
+    assert.equal(r.status, 422);
+    assert.equal(r.body.code, 'MODEL_INVALID');
+    const missing = await alice.call<Err>(
+      'POST',
+      '/models',
+      modelForm({ 'config.json': files['config.json']! }),
+    );
+    assert.equal(missing.status, 422);
+    assert.match(missing.body.message, /model\.safetensors/);
+    const stray = await alice.call<Err>(
+      'POST',
+      '/models',
+      modelForm({ ...files, 'evil.sh': 'echo' }),
+    );
+    assert.equal(stray.status, 400);
+    assert.equal(readdirSync(join(env.config.artifactDir, 'models')).length, before);
+    const list = (await alice.call<{ builtin: boolean }[]>('GET', '/models')).body;
+    assert.equal(list.filter((m) => !m.builtin).length, 0);
+  });
+
+  test('a valid upload is stored, downloadable, private to its owner, and deletable', async () => {
+    const up = await alice.call<{ id: string; parameterCount: number; builtin: boolean }>(
+      'POST',
+      '/models',
+      modelForm(modelFiles()),
+    );
+    assert.equal(up.status, 201, JSON.stringify(up.body));
+    assert.equal(up.body.parameterCount, 859_904);
+    assert.equal(up.body.builtin, false);
+    const dl = await alice.call<Buffer>('GET', `/models/${up.body.id}/download`);
+    assert.equal(dl.status, 200);
+    assert.equal(dl.body[0], 0x1f); // gzip magic
+    assert.equal((await bob.call<Err>('GET', `/models/${up.body.id}`)).status, 404);
+    assert.equal((await bob.call<Err>('DELETE', `/models/${up.body.id}`)).status, 404);
+    assert.equal((await alice.call('DELETE', `/models/${up.body.id}`)).status, 200);
+    assert.equal((await alice.call('GET', `/models/${up.body.id}`)).status, 404);
+  });
+
+  test('a JSONL benchmark with bad lines is refused with their line numbers; nothing is stored', async () => {
+    const text = [
+      '{"question":"1+1=?","answer":"2"}',
+      'not json',
+      '{"question":"","answer":"1"}',
+      '',
+      '{"question":"2+2=?"}',
+    ].join('\n');
+    const r = await alice.call<Err>('POST', '/benchmarks', { name: 'bad', jsonl: text });
+    assert.equal(r.status, 422);
+    assert.equal(r.body.code, 'BENCHMARK_INVALID');
+    assert.deepEqual(
+      r.body.errors!.map((e) => e.field),
+      ['line 2', 'line 3', 'line 5'],
+    );
+    const list = (await alice.call<{ builtin: boolean }[]>('GET', '/benchmarks')).body;
+    assert.equal(list.filter((b) => !b.builtin).length, 0);
+    const gsm = await alice.call<{ id: string; itemCount: number }>('POST', '/benchmarks', {
+      name: 'gsm-style',
+      jsonl: '{"question":"Tom has 3 apples and buys 4. How many?","answer":"3+4=7\\n#### 7"}\n',
+    });
+    assert.equal(gsm.status, 201);
+    const items = await alice.call<{ items: { answer: string }[] }>(
+      'GET',
+      `/benchmarks/${gsm.body.id}/items`,
+    );
+    assert.equal(items.body.items[0]!.answer, '7');
+    assert.equal((await bob.call('GET', `/benchmarks/${gsm.body.id}`)).status, 404);
+  });
+
+  let runId = '';
+  test('20 concurrent requests with one Idempotency-Key make one run; another body with the key is 409', async () => {
+    const body = ciRunBody(baseId, {
+      config: { ...(ciRunBody(baseId).config as object), iterations: 3 },
+    });
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        alice.call<{ id: string }>('POST', '/runs', body, { 'idempotency-key': 'launch-1' }),
+      ),
+    );
+    const ids = new Set(results.map((r) => r.body.id));
+    assert.equal(ids.size, 1);
+    assert.deepEqual(results.map((r) => r.status).sort(), [...Array(19).fill(200), 202].sort());
+    runId = [...ids][0]!;
+    const other = await alice.call<Err>('POST', '/runs', ciRunBody(baseId), {
+      'idempotency-key': 'launch-1',
+    });
+    assert.equal(other.status, 409);
+    assert.equal(other.body.code, 'IDEMPOTENCY_KEY_REUSED');
+    const page = await alice.call<{ items: { id: string }[] }>('GET', '/runs');
+    assert.equal(page.body.items.length, 1);
+  });
+
+  test('other owners get 404 for a run, its events, downloads and cancel', async () => {
+    for (const [m, p] of [
+      ['GET', `/runs/${runId}`],
+      ['GET', `/runs/${runId}/events`],
+      ['GET', `/runs/${runId}/curriculum`],
+      ['GET', `/runs/${runId}/solver`],
+      ['POST', `/runs/${runId}/cancel`],
+    ] as const) {
+      const r = await bob.call<Err>(m, p);
+      assert.equal(r.status, 404, `${m} ${p}`);
+      assert.equal(r.body.code, 'RUN_NOT_FOUND');
+    }
+    assert.equal((await bob.call<{ items: unknown[] }>('GET', '/runs')).body.items.length, 0);
+    assert.equal((await admin.call<{ items: unknown[] }>('GET', '/runs')).body.items.length, 1);
+  });
+
+  test('a queued run is canceled at once; a model in use cannot be deleted', async () => {
+    const up = await alice.call<{ id: string }>(
+      'POST',
+      '/models',
+      modelForm(modelFiles(), 'second'),
+    );
+    const queued = await alice.call<{ id: string; status: string }>(
+      'POST',
+      '/runs',
+      ciRunBody(up.body.id),
+    );
+    assert.equal(queued.body.status, 'queued');
+    const del = await alice.call<Err>('DELETE', `/models/${up.body.id}`);
+    assert.equal(del.status, 409);
+    assert.equal(del.body.code, 'MODEL_IN_USE');
+    const c = await alice.call<{ status: string; attempt: number }>(
+      'POST',
+      `/runs/${queued.body.id}/cancel`,
+    );
+    assert.equal(c.status, 202);
+    assert.equal(c.body.status, 'canceled');
+    assert.equal(c.body.attempt, 0);
+    assert.equal((await alice.call<Err>('POST', `/runs/${queued.body.id}/cancel`)).status, 409);
+    assert.equal((await alice.call('DELETE', `/models/${up.body.id}`)).status, 200);
+    const page = await alice.call<{ items: { id: string }[]; nextCursor: string }>(
+      'GET',
+      '/runs?limit=1',
+    );
+    assert.equal(page.body.items.length, 1);
+    const next = await alice.call<{ items: { id: string }[]; nextCursor: string | null }>(
+      'GET',
+      `/runs?limit=1&cursor=${page.body.nextCursor}`,
+    );
+    assert.equal(next.body.items.length, 1);
+    assert.notEqual(next.body.items[0]!.id, page.body.items[0]!.id);
+    assert.equal(next.body.nextCursor, null);
+    const canceled = await alice.call<{ items: { id: string }[] }>('GET', '/runs?status=canceled');
+    assert.deepEqual(
+      canceled.body.items.map((r) => r.id),
+      [queued.body.id],
+    );
+  });
+
+  test('a running run stops within a step of cancel and keeps its finished iterations', async () => {
+    for (;;) {
+      const r = (
+        await alice.call<{ completedIterations: number; status: string }>('GET', `/runs/${runId}`)
+      ).body;
+      if (r.completedIterations >= 1) break;
+      assert.equal(r.status === 'failed', false);
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    const c = await alice.call<{ status: string; cancelRequested: boolean; lastEventId: number }>(
+      'POST',
+      `/runs/${runId}/cancel`,
+    );
+    assert.equal(c.status, 202);
+    assert.equal(c.body.cancelRequested, true);
+    const done = await alice.waitForRun(runId, ['canceled', 'succeeded', 'failed']);
+    assert.equal(done.status, 'canceled');
+    assert.ok(
+      (done.completedIterations as number) >= 1 && (done.completedIterations as number) < 3,
+    );
+    // Within one step: at most a step event, the phase's end and the terminal status follow.
+    assert.ok(
+      (done.lastEventId as number) - c.body.lastEventId <= 4,
+      `${String(done.lastEventId)} vs ${c.body.lastEventId}`,
+    );
+    assert.equal((await alice.call('GET', `/runs/${runId}/solver?iteration=1`)).status, 200);
+  });
+});
