@@ -17,6 +17,8 @@ const run = (cmd, args) => {
 };
 
 if (!process.env.RZERO_SKIP_SYSTEM_DEPS) run('bash', ['scripts/ensure-system-deps.sh']);
+// Postgres and Redis for the service tests: started, or installed, when missing.
+run('bash', ['scripts/ensure-services.sh']);
 run('npx', ['tsc', '-p', 'tsconfig.json']);
 if (!process.env.RZERO_SKIP_LINT) run('npm', ['run', '--silent', 'lint']);
 

@@ -160,7 +160,20 @@ export class BenchmarksService {
         bad.map((id) => ({ field, reason: `benchmark ${id} not found` })),
       );
     }
-    return ids.map((id) => byId.get(id)!);
+    const out = ids.map((id) => byId.get(id)!);
+    const names = out.map((b) => b.name);
+    const dupes = [...new Set(names.filter((n, i) => names.indexOf(n) !== i))];
+    if (dupes.length > 0) {
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `benchmarks with the same name: ${dupes.join(', ')}`,
+        dupes.map((n) => ({
+          field,
+          reason: `two benchmarks are named ${JSON.stringify(n)}; scores are reported by name`,
+        })),
+      );
+    }
+    return out;
   }
 
   /** The built-in benchmarks of a domain (the default benchmarks of a run). */
@@ -178,14 +191,25 @@ export class BenchmarksService {
     return rows.map((r) => r.domain);
   }
 
-  /** Benchmark sets for the engine; `name` is the benchmark id so scores map back to rows. */
-  async loadSets(ids: string[]): Promise<BenchmarkSet[]> {
-    const out: BenchmarkSet[] = [];
+  /**
+   * Benchmark sets for the engine, named by their names (events stay readable), with the map back
+   * to ids. A run's benchmark names are unique (checked when the run is created).
+   */
+  async loadSets(
+    ids: string[],
+  ): Promise<{ sets: BenchmarkSet[]; idByName: Record<string, string> }> {
+    const sets: BenchmarkSet[] = [];
+    const idByName: Record<string, string> = {};
     for (const id of ids) {
+      const b = await this.benchmarks.findOneByOrFail({ id });
       const rows = await this.items.find({ where: { benchmarkId: id }, order: { index: 'ASC' } });
-      out.push({ name: id, items: rows.map((r) => ({ question: r.question, answer: r.answer })) });
+      sets.push({
+        name: b.name,
+        items: rows.map((r) => ({ question: r.question, answer: r.answer })),
+      });
+      idByName[b.name] = id;
     }
-    return out;
+    return { sets, idByName };
   }
 }
 

@@ -85,7 +85,7 @@ export class EvaluationsService {
     try {
       await this.engine.ready();
       const model = await this.modelRows.findOneByOrFail({ id: row.modelId });
-      const sets = await this.benchmarks.loadSets(row.benchmarkIds);
+      const { sets, idByName } = await this.benchmarks.loadSets(row.benchmarkIds);
       // Prompts follow the benchmarks' domain (all arith -> the arith prompts).
       const domains = await this.benchmarks.domainsOf(row.benchmarkIds);
       const domain = domains.every((d) => d === 'arith') ? ARITH_DOMAIN : OPEN_MATH_DOMAIN;
@@ -116,7 +116,7 @@ export class EvaluationsService {
             await tx.insert(ScoreEntity, {
               evaluationId: id,
               modelId: row.modelId,
-              benchmarkId: s.benchmark,
+              benchmarkId: idByName[s.benchmark]!,
               metric: s.metric,
               score: s.score,
               items: s.items,

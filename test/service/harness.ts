@@ -14,6 +14,8 @@ import { loadConfig } from '../../src/config/app-config';
 import type { AppConfig } from '../../src/config/app-config';
 import { dropDatabase } from '../../src/database/admin';
 import { migrate } from '../../scripts/migrate';
+import { readSse } from '../../scripts/sse';
+import type { SseMessage } from '../../scripts/sse';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';
 
@@ -137,66 +139,25 @@ export class Api {
   }
 }
 
-export interface SseEvent {
-  id: number;
-  event: string;
-  data: Record<string, unknown>;
-}
+export type SseEvent = SseMessage;
 
 /**
- * Reads a run's SSE stream until it ends, or until `stopAfter` events when given (then aborts,
- * like a client that lost its connection). Heartbeat comments are counted.
+ * Reads a run's SSE stream until it ends, or until `stopAfter` events / `until` (then aborts,
+ * like a client that lost its connection).
  */
 export async function readEvents(
   api: Api,
   runId: string,
-  opts: { lastEventId?: number; stopAfter?: number } = {},
+  opts: { lastEventId?: number; stopAfter?: number; until?: (e: SseEvent) => boolean } = {},
 ): Promise<{ events: SseEvent[]; heartbeats: number; ended: boolean }> {
-  const ctrl = new AbortController();
-  const headers: Record<string, string> = {
-    authorization: `Bearer ${api.key}`,
-    accept: 'text/event-stream',
-  };
+  const headers: Record<string, string> = { authorization: `Bearer ${api.key}` };
   if (opts.lastEventId !== undefined) headers['last-event-id'] = String(opts.lastEventId);
-  const res = await fetch(`${api.baseUrl}/runs/${runId}/events`, { headers, signal: ctrl.signal });
-  if (res.status !== 200) throw new Error(`SSE: ${res.status} ${await res.text()}`);
   const events: SseEvent[] = [];
-  let heartbeats = 0;
-  let buf = '';
-  const decoder = new TextDecoder();
-  const reader = res.body!.getReader();
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return { events, heartbeats, ended: true };
-      buf += decoder.decode(value, { stream: true });
-      let sep: number;
-      while ((sep = buf.indexOf('\n\n')) >= 0) {
-        const block = buf.slice(0, sep);
-        buf = buf.slice(sep + 2);
-        if (block.startsWith(':')) {
-          heartbeats++;
-          continue;
-        }
-        const fields = Object.fromEntries(
-          block.split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]),
-        );
-        if (fields.id === undefined) continue;
-        events.push({
-          id: Number(fields.id),
-          event: fields.event!,
-          data: JSON.parse(fields.data!),
-        });
-        if (opts.stopAfter !== undefined && events.length >= opts.stopAfter) {
-          ctrl.abort();
-          return { events, heartbeats, ended: false };
-        }
-      }
-    }
-  } catch (err) {
-    if ((err as Error).name === 'AbortError') return { events, heartbeats, ended: false };
-    throw err;
-  }
+  const r = await readSse(`${api.baseUrl}/runs/${runId}/events`, headers, (e) => {
+    events.push(e);
+    return !((opts.stopAfter !== undefined && events.length >= opts.stopAfter) || opts.until?.(e));
+  });
+  return { events, ...r };
 }
 
 /** A run config that finishes in well under a minute on arith-tiny (CPU, wasm). */

@@ -1,0 +1,157 @@
+/**
+ * `npm run demo`: the product end to end on this machine, with nothing done by hand.
+ *   1. Postgres and Redis: checked, started or installed (scripts/ensure-services.sh, run by npm)
+ *   2. the database rzero_demo: created if missing, migrated
+ *   3. api + worker in one process (RZERO_EMBEDDED_WORKER), on a free port
+ *   4. over HTTP: an API key, the built-in arith-tiny model, a `tiny` run of 2 iterations
+ *   5. live progress from the run's SSE stream (a progress bar per phase)
+ *   6. the evolved Solver downloaded as tar.gz, extracted, checked with the engine
+ *   7. the benchmark table: base vs each iteration's Solver
+ * The run stays in the database; the Solver lands in demo-output/.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { x as tarExtract } from 'tar';
+import { createApi } from '../src/app';
+import { loadConfig } from '../src/config/app-config';
+import { projectRoot } from '../src/common/paths';
+import { inspectModelDir } from '../src/engine';
+import type { RZeroEvent } from '../src/rzero';
+import { migrate } from './migrate';
+import { progressPrinter } from './run-report';
+import { readSse } from './sse';
+
+const t0 = Date.now();
+const say = (s: string) =>
+  console.log(`[demo ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${s}`);
+
+async function main(): Promise<void> {
+  const root = projectRoot();
+  const adminKey = `demo-admin-${randomBytes(12).toString('hex')}`;
+  const config = loadConfig({
+    ...process.env,
+    DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/rzero_demo',
+    RZERO_REDIS_PREFIX: process.env.RZERO_REDIS_PREFIX ?? 'rzero-demo',
+    RZERO_ARTIFACT_DIR: process.env.RZERO_ARTIFACT_DIR ?? join(root, '.artifacts', 'demo'),
+    RZERO_ADMIN_KEY: adminKey,
+    RZERO_EMBEDDED_WORKER: '1',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  });
+  const applied = await migrate(config.databaseUrl, say);
+  say(applied.length ? `migrated: ${applied.join(', ')}` : 'database schema up to date');
+
+  const app = await createApi(config);
+  await app.listen(Number(process.env.PORT ?? 0), '127.0.0.1');
+  const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+  say(`api + embedded worker listening on ${base}`);
+  try {
+    const call = async <T>(
+      key: string,
+      method: string,
+      path: string,
+      body?: unknown,
+    ): Promise<T> => {
+      const res = await fetch(base + path, {
+        method,
+        headers: {
+          authorization: `Bearer ${key}`,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+      return (await res.json()) as T;
+    };
+    const { key } = await call<{ key: string }>(adminKey, 'POST', '/api-keys', {
+      name: 'demo',
+      owner: 'demo',
+    });
+    const model = await call<{ id: string; name: string; parameterCount: number }>(
+      key,
+      'POST',
+      '/models',
+      { builtin: 'arith-tiny' },
+    );
+    say(`model ${model.name}: ${model.parameterCount.toLocaleString()} parameters (${model.id})`);
+    const run = await call<{ id: string; iterations: number }>(key, 'POST', '/runs', {
+      baseModelId: model.id,
+      preset: 'tiny',
+      config: { iterations: 2 },
+    });
+    say(
+      `run ${run.id} queued: preset tiny, ${run.iterations} iterations; following ${base}/runs/${run.id}/events`,
+    );
+
+    const show = progressPrinter();
+    let status = '';
+    await readSse(`${base}/runs/${run.id}/events`, { authorization: `Bearer ${key}` }, (m) => {
+      if (m.event === 'run.status') {
+        status = String(m.data.status);
+        if (status !== 'running')
+          say(`run ${status}${m.data.error ? `: ${String(m.data.error)}` : ''}`);
+      } else {
+        show(m.data as unknown as RZeroEvent);
+        if (m.event === 'iteration.completed')
+          say(`iteration ${String(m.data.iteration)} completed`);
+      }
+    });
+    if (status !== 'succeeded') throw new Error(`the run ended ${status}`);
+
+    const out = resolve(process.env.RZERO_DEMO_OUT ?? join(root, 'demo-output'));
+    const solverDir = join(out, 'solver');
+    rmSync(out, { recursive: true, force: true });
+    mkdirSync(solverDir, { recursive: true });
+    const tgz = await fetch(`${base}/runs/${run.id}/solver`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    if (!tgz.ok) throw new Error(`download: ${tgz.status}`);
+    writeFileSync(join(out, 'solver.tar.gz'), Buffer.from(await tgz.arrayBuffer()));
+    await tarExtract({ file: join(out, 'solver.tar.gz'), cwd: solverDir });
+    const solver = await inspectModelDir(solverDir, { requireTokenizer: true });
+    say(
+      `Solver downloaded to ${solverDir} and checked: ${solver.config.architecture}, ${solver.parameters.toLocaleString()} parameters`,
+    );
+
+    const scores = await call<
+      { iteration: number; benchmark: string; score: number; items: number }[]
+    >(key, 'GET', `/runs/${run.id}/scores`);
+    printTable(scores);
+    say(`done in ${((Date.now() - t0) / 60_000).toFixed(1)} min wall time`);
+  } finally {
+    await app.close();
+  }
+}
+
+function printTable(
+  scores: { iteration: number; benchmark: string; score: number; items: number }[],
+): void {
+  const benches = [...new Set(scores.map((s) => s.benchmark))];
+  const iters = [...new Set(scores.map((s) => s.iteration))].sort((a, b) => a - b);
+  const cell = (it: number, b: string) => {
+    const s = scores.find((x) => x.iteration === it && x.benchmark === b);
+    return s ? `${(100 * s.score).toFixed(1)}%` : '-';
+  };
+  const rows = [
+    ['model', ...benches.map((b) => `${b} (greedy)`)],
+    ...iters.map((it) => [
+      it === 0 ? 'base (arith-tiny)' : `Solver, iteration ${it}`,
+      ...benches.map((b) => cell(it, b)),
+    ]),
+  ];
+  const widths = rows[0]!.map((_, j) => Math.max(...rows.map((r) => r[j]!.length)));
+  console.log('');
+  for (const [i, r] of rows.entries()) {
+    console.log(`| ${r.map((c, j) => c.padEnd(widths[j]!)).join(' | ')} |`);
+    if (i === 0) console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  }
+  console.log('');
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(`demo failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);
