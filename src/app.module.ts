@@ -8,7 +8,6 @@ import { HttpErrorFilter } from './common/http-error.filter';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
-import { EngineRuntimeModule } from './engine-runtime/engine-runtime.module';
 import { EvaluationsModule } from './evaluations/evaluations.module';
 import { EventsModule } from './events/events.module';
 import { HealthController } from './health/health.controller';
@@ -52,7 +51,6 @@ export class AppModule {
         RedisModule,
         QueueModule,
         StorageModule,
-        EngineRuntimeModule,
         AuthModule,
         ModelsModule,
         BenchmarksModule,

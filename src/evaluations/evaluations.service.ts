@@ -1,18 +1,17 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { loadModelDir } from '../engine';
-import { evaluateModel, OPEN_MATH_DOMAIN, PromptRenderer, resolveConfig } from '../rzero';
 import type { Principal } from '../auth/principal';
 import { isAdmin } from '../auth/principal';
 import { BenchmarksService } from '../benchmarks/benchmarks.service';
 import { notFound } from '../common/domain-error';
-import { EngineRuntime } from '../engine-runtime/engine-runtime.service';
+import { APP_CONFIG } from '../config/app-config';
+import type { AppConfig } from '../config/app-config';
+import { evaluateInThread } from '../engine-runtime/engine-thread';
 import { ModelEntity } from '../models/model.entity';
 import { ModelsService } from '../models/models.service';
 import { JobQueue } from '../queue/job-queue.service';
 import { ScoreEntity } from '../scores/score.entity';
-import { ARITH_DOMAIN } from '../tasks/arith';
 import type { StartEvaluationDto } from './dto/start-evaluation.dto';
 import { EvaluationEntity } from './evaluation.entity';
 import type { EvaluationStatus } from './evaluation.entity';
@@ -40,7 +39,7 @@ export class EvaluationsService {
     private readonly models: ModelsService,
     private readonly benchmarks: BenchmarksService,
     private readonly queue: JobQueue,
-    private readonly engine: EngineRuntime,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async startEvaluation(principal: Principal, dto: StartEvaluationDto): Promise<EvaluationView> {
@@ -83,56 +82,37 @@ export class EvaluationsService {
     if (!row || row.status === 'succeeded') return;
     await this.evaluations.update(id, { status: 'running' });
     try {
-      await this.engine.ready();
       const model = await this.modelRows.findOneByOrFail({ id: row.modelId });
       const { sets, idByName } = await this.benchmarks.loadSets(row.benchmarkIds);
       // Prompts follow the benchmarks' domain (all arith -> the arith prompts).
       const domains = await this.benchmarks.domainsOf(row.benchmarkIds);
-      const domain = domains.every((d) => d === 'arith') ? ARITH_DOMAIN : OPEN_MATH_DOMAIN;
-      const k = row.metric.startsWith('mean@') ? Number(row.metric.slice(5)) : 0;
-      const loaded = await loadModelDir(this.models.modelDir(model), {
-        requireTokenizer: true,
-        trainable: false,
+      const scores = await evaluateInThread({
+        modelDir: this.models.modelDir(model),
+        domain: domains.every((d) => d === 'arith') ? 'arith' : 'math',
+        benchmarks: sets,
+        metric: row.metric,
+        backend: this.config.backend,
       });
-      try {
-        const config = resolveConfig('paper', {
-          evaluation: {
-            maxNewTokens: Math.max(16, Math.min(1024, Math.floor(loaded.config.maxPositions / 2))),
-            meanAtK: k,
-            maxItems: 0,
-          },
-        });
-        const scores = await evaluateModel({
-          model: loaded.model,
-          render: new PromptRenderer(loaded.tokenizer!, domain.prompts),
-          benchmarks: sets,
-          config,
-          iteration: 0,
-        });
-        const wanted = scores.filter((s) => s.metric === row.metric);
-        await this.evaluations.manager.transaction(async (tx) => {
-          await tx.delete(ScoreEntity, { evaluationId: id });
-          for (const s of wanted) {
-            await tx.insert(ScoreEntity, {
-              evaluationId: id,
-              modelId: row.modelId,
-              benchmarkId: idByName[s.benchmark]!,
-              metric: s.metric,
-              score: s.score,
-              items: s.items,
-              runId: null,
-              iteration: null,
-            });
-          }
-          await tx.update(EvaluationEntity, id, {
-            status: 'succeeded',
-            finishedAt: new Date(),
-            error: null,
+      await this.evaluations.manager.transaction(async (tx) => {
+        await tx.delete(ScoreEntity, { evaluationId: id });
+        for (const s of scores) {
+          await tx.insert(ScoreEntity, {
+            evaluationId: id,
+            modelId: row.modelId,
+            benchmarkId: idByName[s.benchmark]!,
+            metric: s.metric,
+            score: s.score,
+            items: s.items,
+            runId: null,
+            iteration: null,
           });
+        }
+        await tx.update(EvaluationEntity, id, {
+          status: 'succeeded',
+          finishedAt: new Date(),
+          error: null,
         });
-      } finally {
-        loaded.model.dispose();
-      }
+      });
     } catch (err) {
       this.log.error({ evaluationId: id, err }, 'evaluation failed');
       await this.evaluations.update(id, {

@@ -35,6 +35,8 @@ describe('a run through the HTTP API (real Postgres + Redis)', () => {
   let firstPart: SseEvent[] = [];
   let rest: SseEvent[] = [];
   let full: SseEvent[] = [];
+  let fromReplica: SseEvent[] = [];
+  let heartbeats = 0;
   const scratch = mkdtempSync(join(tmpdir(), 'rzero-e2e-'));
 
   before(async () => {
@@ -46,7 +48,8 @@ describe('a run through the HTTP API (real Postgres + Redis)', () => {
       req.on('data', (c) => (body += c));
       req.on('end', () => {
         hooks.push({ headers: req.headers, body });
-        res.writeHead(204).end();
+        // The first delivery fails: the queue must retry it.
+        res.writeHead(hooks.length === 1 ? 500 : 204).end();
       });
     });
     await new Promise<void>((r) => hookServer.listen(0, '127.0.0.1', r));
@@ -94,9 +97,17 @@ describe('a run through the HTTP API (real Postgres + Redis)', () => {
     firstPart = (await readEvents(alice, runId, { stopAfter: 8 })).events;
     assert.equal(firstPart.length, 8);
     const resumed = await readEvents(alice, runId, { lastEventId: firstPart.at(-1)!.id });
+    heartbeats = resumed.heartbeats;
     assert.ok(resumed.ended, 'the stream ends after the terminal event');
     rest = resumed.events;
     full = (await readEvents(alice, runId)).events;
+    // Another api replica (no worker) serves the same stream from Postgres.
+    const replica = await startApi({ ...env.config, embeddedWorker: false });
+    try {
+      fromReplica = (await readEvents(new Api(replica.baseUrl, alice.key), runId)).events;
+    } finally {
+      await replica.close();
+    }
   });
 
   test('every event exactly once, ids increasing, terminal status last', () => {
@@ -109,6 +120,8 @@ describe('a run through the HTTP API (real Postgres + Redis)', () => {
       full.map((e) => e.id),
       joined.map((e) => e.id),
     );
+    assert.deepEqual(fromReplica, full);
+    assert.ok(heartbeats > 0, 'heartbeat comments while the run trains');
     const types = new Set(joined.map((e) => e.event));
     for (const t of [
       'run.status',
@@ -221,6 +234,54 @@ describe('a run through the HTTP API (real Postgres + Redis)', () => {
     assert.equal((await alice.call('GET', `/runs/${runId}/solver?iteration=3`)).status, 409);
   });
 
+  test('POST /evaluations scores the evolved Solver and the base model on a benchmark', async () => {
+    const run = (
+      await alice.call<{ solverModelId: string; benchmarkIds: string[] }>('GET', `/runs/${runId}`)
+    ).body;
+    const mini = run.benchmarkIds[0]!;
+    const ids: string[] = [];
+    for (const modelId of [run.solverModelId, baseModelId]) {
+      const ev = await alice.call<{ id: string; status: string }>('POST', '/evaluations', {
+        modelId,
+        benchmarkIds: [mini],
+      });
+      assert.equal(ev.status, 202, JSON.stringify(ev.body));
+      ids.push(ev.body.id);
+    }
+    for (const id of ids) {
+      let ev: {
+        status: string;
+        scores: { benchmarkId: string; metric: string; items: number; score: number }[];
+      };
+      do {
+        await new Promise((r) => setTimeout(r, 200));
+        ev = (await alice.call<typeof ev>('GET', `/evaluations/${id}`)).body;
+      } while (ev.status === 'queued' || ev.status === 'running');
+      assert.equal(ev.status, 'succeeded');
+      assert.equal(ev.scores.length, 1);
+      assert.equal(ev.scores[0]!.benchmarkId, mini);
+      assert.equal(ev.scores[0]!.items, 3);
+    }
+    // The base model's evaluation matches the run's iteration-0 score on the same benchmark.
+    const base = (
+      await alice.call<{ scores: { score: number }[] }>('GET', `/evaluations/${ids[1]}`)
+    ).body.scores[0]!.score;
+    const runScores = (
+      await alice.call<{ iteration: number; benchmarkId: string; score: number }[]>(
+        'GET',
+        `/runs/${runId}/scores`,
+      )
+    ).body;
+    assert.equal(base, runScores.find((s) => s.iteration === 0 && s.benchmarkId === mini)!.score);
+    const bad = await alice.call<{ errors: { field: string }[] }>('POST', '/evaluations', {
+      modelId: baseModelId,
+      benchmarkIds: [],
+      metric: 'best@3',
+    });
+    assert.equal(bad.status, 400);
+    assert.deepEqual(bad.body.errors.map((e) => e.field).sort(), ['benchmarkIds', 'metric']);
+  });
+
   test('the final Solver is registered as a model of the owner', async () => {
     const run = (await alice.call<{ solverModelId: string }>('GET', `/runs/${runId}`)).body;
     const m = await alice.call<{ source: string; sourceRunId: string }>(
@@ -232,11 +293,11 @@ describe('a run through the HTTP API (real Postgres + Redis)', () => {
     assert.equal(m.body.sourceRunId, runId);
   });
 
-  test('the webhook arrives once, signed with the key secret over the body', async () => {
-    for (let i = 0; i < 100 && hooks.length === 0; i++)
-      await new Promise((r) => setTimeout(r, 100));
-    assert.equal(hooks.length, 1);
-    const h = hooks[0]!;
+  test('the webhook is retried after a 500 and arrives signed with the key secret over the body', async () => {
+    for (let i = 0; i < 100 && hooks.length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(hooks.length, 2);
+    assert.equal(hooks[1]!.headers['x-rzero-signature'] !== undefined, true);
+    const h = hooks[1]!;
     const expected = `sha256=${createHmac('sha256', alice.webhookSecret).update(h.body).digest('hex')}`;
     assert.equal(h.headers['x-rzero-signature'], expected);
     const body = JSON.parse(h.body) as { status: string; runId: string; sentAt: string };

@@ -1,0 +1,63 @@
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import type { RunStatus } from '../run.entity';
+
+export class ListRunsQuery {
+  @IsOptional()
+  @IsIn(['queued', 'running', 'succeeded', 'failed', 'canceled'])
+  status?: RunStatus;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+
+  /** Opaque cursor from the previous page's `nextCursor`. */
+  @IsOptional()
+  @IsString()
+  cursor?: string;
+}
+
+export class ListCurriculumQuery {
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  iteration?: number;
+
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  kept?: 'true' | 'false';
+
+  /** Case-insensitive substring of the question. */
+  @IsOptional()
+  @IsString()
+  q?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  offset?: number;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+}
+
+export class DownloadQuery {
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  iteration?: number;
+
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  best?: 'true' | 'false';
+}

@@ -1,0 +1,79 @@
+/**
+ * What a run will cost, from its config and its base model's shape, before it is queued
+ * (POST /runs?dryRun=true). Token counts are upper bounds (every sample runs to maxNewTokens);
+ * memory is a rough peak for fp32 training on the tfjs engine.
+ */
+import type { ModelConfig } from '../engine';
+import type { RZeroConfig } from '../rzero';
+
+export interface RunEstimate {
+  parameters: number;
+  /** Peak bytes: Challenger + Solver weights, the frozen KL reference, AdamW moments, gradients, activations. */
+  memoryBytes: number;
+  perIteration: {
+    /** Tokens sampled: Challenger rollouts, their Solver votes, the N questions, their m votes, Solver rollouts, evaluation. */
+    generatedTokens: number;
+    /** Response tokens in GRPO updates (Challenger + Solver). */
+    trainedTokens: number;
+    challengerRollouts: number;
+    solverVotes: number;
+    solverRollouts: number;
+  };
+  total: { generatedTokens: number; trainedTokens: number };
+  notes: string[];
+}
+
+export function estimateRun(
+  c: RZeroConfig,
+  m: ModelConfig,
+  parameters: number,
+  benchmarkSizes: number[],
+): RunEstimate {
+  const q = c.challenger;
+  const s = c.solver;
+  const challengerRollouts = q.train ? q.steps * q.batch * q.groupSize : 0;
+  const challengerVotes = challengerRollouts * c.votes;
+  const datasetVotes = q.questionsPerIteration * c.votes;
+  const solverRollouts = s.steps * s.batch * s.groupSize;
+  const cap = (n: number) => (c.evaluation.maxItems > 0 ? Math.min(n, c.evaluation.maxItems) : n);
+  const benchmarkItems = benchmarkSizes.reduce((a, n) => a + n, 0);
+  const evalItems = benchmarkSizes.reduce((a, n) => a + cap(n), 0);
+  const evalSamples = evalItems * (1 + (c.evaluation.meanAtK > 1 ? c.evaluation.meanAtK : 0));
+  const generatedTokens =
+    challengerRollouts * q.rollout.maxNewTokens +
+    (challengerVotes + datasetVotes) * s.voting.maxNewTokens +
+    q.questionsPerIteration * q.generation.maxNewTokens +
+    solverRollouts * s.rollout.maxNewTokens +
+    evalSamples * c.evaluation.maxNewTokens;
+  const trainedTokens =
+    challengerRollouts * q.rollout.maxNewTokens + solverRollouts * s.rollout.maxNewTokens;
+
+  const weightBytes = parameters * 4;
+  // Two policies + frozen reference (when KL is on) + AdamW m and v + gradients of the one in training.
+  const modelCopies = 2 + (c.optim.klCoef > 0 ? 1 : 0) + 3;
+  const seq = Math.max(q.rollout.maxNewTokens, s.rollout.maxNewTokens) + 256;
+  const perToken = m.numLayers * (m.hiddenSize * 12 + m.intermediateSize * 3) + m.vocabSize * 2;
+  const activationBytes = c.optim.microBatchSize * seq * perToken * 4;
+  const notes = [
+    'token counts are upper bounds: every sample is counted at maxNewTokens',
+    'memory assumes fp32 weights and optimizer state on one device; prompts counted as 256 tokens',
+  ];
+  if (evalItems < benchmarkItems)
+    notes.push(`evaluation.maxItems limits the benchmarks to ${evalItems} items`);
+  return {
+    parameters,
+    memoryBytes: Math.round(weightBytes * modelCopies + activationBytes),
+    perIteration: {
+      generatedTokens,
+      trainedTokens,
+      challengerRollouts,
+      solverVotes: challengerVotes + datasetVotes,
+      solverRollouts,
+    },
+    total: {
+      generatedTokens: generatedTokens * c.iterations,
+      trainedTokens: trainedTokens * c.iterations,
+    },
+    notes,
+  };
+}

@@ -1,0 +1,411 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, Repository } from 'typeorm';
+import { parseModelConfig } from '../engine';
+import { resolveConfig, RZeroConfigError } from '../rzero';
+import type { RZeroConfig } from '../rzero';
+import type { Principal } from '../auth/principal';
+import { isAdmin } from '../auth/principal';
+import { BenchmarksService } from '../benchmarks/benchmarks.service';
+import { DomainError, notFound, validationFailed } from '../common/domain-error';
+import type { FieldIssue } from '../common/domain-error';
+import { APP_CONFIG } from '../config/app-config';
+import type { AppConfig } from '../config/app-config';
+import { EventLogService, StaleAttemptError } from '../events/event-log.service';
+import { ModelsService, safeName } from '../models/models.service';
+import { JobQueue } from '../queue/job-queue.service';
+import { ScoreEntity } from '../scores/score.entity';
+import { ArtifactStore } from '../storage/artifact-store';
+import { CurriculumItemEntity } from './curriculum-item.entity';
+import type { DownloadQuery, ListCurriculumQuery, ListRunsQuery } from './dto/list-runs.query';
+import type { StartRunDto } from './dto/start-run.dto';
+import { IterationEntity } from './iteration.entity';
+import { estimateRun } from './run-estimate';
+import type { RunEstimate } from './run-estimate';
+import { ACTIVE_RUN_STATUSES, RunEntity } from './run.entity';
+import { roleDirKey } from './run-paths';
+import { runView } from './run.view';
+import type { CurriculumItemView, IterationView, RunView, ScoreView } from './run.view';
+
+export interface StartRunResult {
+  /** 202 for a new run, 200 for an idempotent replay, 200 for a dry run. */
+  statusCode: 200 | 202;
+  body:
+    | RunView
+    | {
+        dryRun: true;
+        config: RZeroConfig;
+        domain: string;
+        benchmarkIds: string[];
+        estimate: RunEstimate;
+      };
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+@Injectable()
+export class RunsService {
+  private readonly log = new Logger(RunsService.name);
+
+  constructor(
+    @InjectRepository(RunEntity) private readonly runs: Repository<RunEntity>,
+    @InjectRepository(IterationEntity) private readonly iterations: Repository<IterationEntity>,
+    @InjectRepository(CurriculumItemEntity)
+    private readonly curriculum: Repository<CurriculumItemEntity>,
+    @InjectRepository(ScoreEntity) private readonly scores: Repository<ScoreEntity>,
+    private readonly models: ModelsService,
+    private readonly benchmarks: BenchmarksService,
+    private readonly queue: JobQueue,
+    private readonly events: EventLogService,
+    private readonly store: ArtifactStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async startRun(
+    principal: Principal,
+    dto: StartRunDto,
+    idempotencyKey: string | undefined,
+    dryRun: boolean,
+  ): Promise<StartRunResult> {
+    if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) {
+      throw validationFailed([
+        { field: 'Idempotency-Key', reason: 'must be 1-200 visible ASCII characters' },
+      ]);
+    }
+    const requestHash = createHash('sha256').update(canonicalJson(dto)).digest('hex');
+    if (idempotencyKey && !dryRun) {
+      const existing = await this.runs.findOne({
+        where: { owner: principal.owner, idempotencyKey },
+      });
+      if (existing) return this.replay(existing, requestHash);
+    }
+    const plan = await this.plan(principal, dto);
+    if (dryRun) {
+      return {
+        statusCode: 200,
+        body: {
+          dryRun: true,
+          config: plan.config,
+          domain: plan.domain,
+          benchmarkIds: plan.benchmarkIds,
+          estimate: plan.estimate,
+        },
+      };
+    }
+    const active = await this.runs.count({
+      where: { owner: principal.owner, status: In(ACTIVE_RUN_STATUSES as string[]) as never },
+    });
+    if (active >= this.config.maxActiveRunsPerOwner) {
+      throw new DomainError(
+        'TOO_MANY_ACTIVE_RUNS',
+        `owner has ${active} active runs (limit ${this.config.maxActiveRunsPerOwner})`,
+      );
+    }
+    const inserted = await this.runs
+      .createQueryBuilder()
+      .insert()
+      .values({
+        owner: principal.owner,
+        apiKeyId: principal.keyId,
+        baseModelId: dto.baseModelId,
+        status: 'queued',
+        preset: dto.preset ?? 'paper',
+        config: plan.config,
+        domain: plan.domain,
+        benchmarkIds: plan.benchmarkIds,
+        idempotencyKey: idempotencyKey ?? null,
+        requestHash,
+        webhookUrl: dto.webhookUrl ?? null,
+      })
+      .orIgnore()
+      .returning('id')
+      .execute();
+    const id = (inserted.raw as { id: string }[])[0]?.id;
+    if (!id) {
+      // Another request with the same key won the race.
+      const existing = await this.runs.findOneOrFail({
+        where: { owner: principal.owner, idempotencyKey: idempotencyKey! },
+      });
+      return this.replay(existing, requestHash);
+    }
+    await this.queue.enqueueRun(id);
+    this.log.log({ runId: id, owner: principal.owner }, 'run queued');
+    return { statusCode: 202, body: runView(await this.runs.findOneByOrFail({ id })) };
+  }
+
+  private replay(existing: RunEntity, requestHash: string): StartRunResult {
+    if (existing.requestHash !== requestHash) {
+      throw new DomainError(
+        'IDEMPOTENCY_KEY_REUSED',
+        'this Idempotency-Key was used with a different request body',
+      );
+    }
+    return { statusCode: 200, body: runView(existing) };
+  }
+
+  /** Everything POST /runs checks, with every problem reported at once. */
+  private async plan(principal: Principal, dto: StartRunDto) {
+    const issues: FieldIssue[] = [];
+    let config: RZeroConfig | null = null;
+    try {
+      config = resolveConfig(dto.preset ?? 'paper', dto.config ?? {});
+    } catch (err) {
+      if (!(err instanceof RZeroConfigError)) throw err;
+      issues.push(
+        ...err.issues.map((i) => ({
+          field: i.field === 'preset' ? 'preset' : `config.${i.field}`,
+          reason: i.reason,
+        })),
+      );
+    }
+    const model = await this.models.findVisible(principal, dto.baseModelId).catch(() => null);
+    if (!model) issues.push({ field: 'baseModelId', reason: `model ${dto.baseModelId} not found` });
+    const domain =
+      dto.domain ?? (model?.owner === null && model.name.startsWith('arith') ? 'arith' : 'math');
+    let benchmarkIds = dto.benchmarkIds ?? [];
+    let sizes: number[] = [];
+    try {
+      if (dto.benchmarkIds === undefined) benchmarkIds = await this.benchmarks.builtinIds(domain);
+      sizes = (await this.benchmarks.findAllVisible(principal, benchmarkIds)).map(
+        (b) => b.itemCount,
+      );
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      issues.push(...err.errors);
+    }
+    const modelConfig = model ? parseModelConfig(model.config) : null;
+    if (config && modelConfig) {
+      const limits: [string, number][] = [
+        ['config.challenger.rollout.maxNewTokens', config.challenger.rollout.maxNewTokens],
+        ['config.challenger.generation.maxNewTokens', config.challenger.generation.maxNewTokens],
+        ['config.solver.rollout.maxNewTokens', config.solver.rollout.maxNewTokens],
+        ['config.solver.voting.maxNewTokens', config.solver.voting.maxNewTokens],
+        ['config.evaluation.maxNewTokens', config.evaluation.maxNewTokens],
+      ];
+      for (const [field, n] of limits) {
+        if (n >= modelConfig.maxPositions) {
+          issues.push({
+            field,
+            reason: `must be below the base model's context length ${modelConfig.maxPositions}, got ${n}`,
+          });
+        }
+      }
+    }
+    if (issues.length > 0 || !config || !model || !modelConfig)
+      throw validationFailed(issues, 'run');
+    return {
+      config,
+      domain,
+      benchmarkIds,
+      estimate: estimateRun(config, modelConfig, Number(model.parameterCount), sizes),
+    };
+  }
+
+  async listRuns(principal: Principal, q: ListRunsQuery): Promise<Page<RunView>> {
+    const limit = q.limit ?? 50;
+    const qb = this.runs
+      .createQueryBuilder('r')
+      .orderBy('r.created_at', 'DESC')
+      .addOrderBy('r.id', 'DESC')
+      .take(limit + 1);
+    if (!isAdmin(principal)) qb.andWhere('r.owner = :owner', { owner: principal.owner });
+    if (q.status) qb.andWhere('r.status = :status', { status: q.status });
+    if (q.cursor) {
+      // Keyset pagination on (created_at, id), compared in the database at full precision.
+      qb.andWhere(
+        '(r.created_at, r.id) < (SELECT c.created_at, c.id FROM runs c WHERE c.id = :cursorId)',
+        {
+          cursorId: decodeCursor(q.cursor),
+        },
+      );
+    }
+    const rows = await qb.getMany();
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(runView),
+      nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
+    };
+  }
+
+  async getRun(principal: Principal, id: string): Promise<RunView> {
+    return runView(await this.findVisible(principal, id));
+  }
+
+  async findVisible(principal: Principal, id: string): Promise<RunEntity> {
+    const run = await this.runs.findOne({ where: { id } });
+    if (!run || (run.owner !== principal.owner && !isAdmin(principal)))
+      throw notFound('RUN_NOT_FOUND', 'run', id);
+    return run;
+  }
+
+  /**
+   * Asks a run to stop. A queued run is canceled at once; a running one stops at its worker's next
+   * step (the worker sees cancel_requested_at when it writes its next event) and keeps its
+   * finished iterations.
+   */
+  async cancelRun(principal: Principal, id: string): Promise<RunView> {
+    const run = await this.findVisible(principal, id);
+    const updated = (await this.runs.query(
+      `UPDATE runs SET cancel_requested_at = COALESCE(cancel_requested_at, now()), updated_at = now()
+       WHERE id = $1 AND status IN ('queued', 'running') RETURNING status, attempt`,
+      [run.id],
+    )) as [{ status: string; attempt: number }[], number];
+    const row = updated[0][0];
+    if (!row)
+      throw new DomainError(
+        'RUN_NOT_CANCELLABLE',
+        `run ${id} is ${run.status}; only queued or running runs can be canceled`,
+      );
+    if (row.status === 'queued') {
+      try {
+        await this.events.append(
+          run.id,
+          row.attempt,
+          { type: 'run.status', status: 'canceled' },
+          {
+            status: 'canceled',
+            finished_at: new Date(),
+            phase: null,
+          },
+        );
+        await this.queue.removeRun(run.id);
+        if (run.webhookUrl) await this.queue.enqueueWebhook(run.id, 'canceled');
+      } catch (err) {
+        // A worker took the run in between: it will see the request at its next step.
+        if (!(err instanceof StaleAttemptError)) throw err;
+      }
+    }
+    this.log.log({ runId: run.id }, 'cancel requested');
+    return runView(await this.runs.findOneByOrFail({ id: run.id }));
+  }
+
+  async listIterations(principal: Principal, id: string): Promise<IterationView[]> {
+    const run = await this.findVisible(principal, id);
+    const rows = await this.iterations.find({
+      where: { runId: run.id },
+      order: { iteration: 'ASC' },
+    });
+    return rows.map((r) => ({
+      iteration: r.iteration,
+      seconds: r.seconds,
+      phases: r.phases,
+      challenger: r.challengerMetrics,
+      solver: r.solverMetrics,
+      curriculum: r.curriculumStats,
+      completedAt: r.completedAt.toISOString(),
+    }));
+  }
+
+  async listCurriculum(
+    principal: Principal,
+    id: string,
+    q: ListCurriculumQuery,
+  ): Promise<{ items: CurriculumItemView[]; total: number }> {
+    const run = await this.findVisible(principal, id);
+    const qb = this.curriculum
+      .createQueryBuilder('c')
+      .where('c.run_id = :id', { id: run.id })
+      .orderBy('c.iteration', 'ASC')
+      .addOrderBy('c.index', 'ASC')
+      .skip(q.offset ?? 0)
+      .take(q.limit ?? 50);
+    if (q.iteration !== undefined) qb.andWhere('c.iteration = :it', { it: q.iteration });
+    if (q.kept !== undefined) qb.andWhere('c.kept = :kept', { kept: q.kept === 'true' });
+    if (q.q)
+      qb.andWhere('c.question ILIKE :q', { q: `%${q.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%` });
+    const [rows, total] = await qb.getManyAndCount();
+    return {
+      total,
+      items: rows.map((r) => ({
+        iteration: r.iteration,
+        index: r.index,
+        question: r.question,
+        challengerAnswer: r.challengerAnswer,
+        solverAnswers: r.solverAnswers,
+        majority: r.majority,
+        p: r.p,
+        reward: { uncertainty: r.uncertainty, repetitionPenalty: r.repetitionPenalty },
+        cluster: r.cluster,
+        kept: r.kept,
+        dropReason: r.dropReason,
+        oracle: r.oracle,
+      })),
+    };
+  }
+
+  async listScores(principal: Principal, id: string): Promise<ScoreView[]> {
+    const run = await this.findVisible(principal, id);
+    const rows = await this.scores
+      .createQueryBuilder('s')
+      .innerJoinAndSelect('s.benchmark', 'b')
+      .where('s.run_id = :id', { id: run.id })
+      .orderBy('s.iteration', 'ASC')
+      .addOrderBy('b.name', 'ASC')
+      .getMany();
+    return rows.map((s) => ({
+      iteration: s.iteration!,
+      benchmarkId: s.benchmarkId,
+      benchmark: s.benchmark!.name,
+      metric: s.metric,
+      score: s.score,
+      items: s.items,
+    }));
+  }
+
+  /** A tar.gz of the run's Solver or Challenger of one finished iteration (default: the last one). */
+  async downloadRole(
+    principal: Principal,
+    id: string,
+    role: 'solver' | 'challenger',
+    q: DownloadQuery,
+  ): Promise<{ filename: string; stream: Readable }> {
+    const run = await this.findVisible(principal, id);
+    let k: number | null;
+    if (q.best === 'true') k = run.bestIteration;
+    else k = q.iteration ?? (run.completedIterations > 0 ? run.completedIterations : null);
+    if (k === null || k < 1) {
+      throw new DomainError('ARTIFACT_NOT_READY', `run ${id} has no finished iteration yet`);
+    }
+    const done = await this.iterations.findOne({ where: { runId: run.id, iteration: k } });
+    if (!done)
+      throw new DomainError('ARTIFACT_NOT_READY', `iteration ${k} of run ${id} has not finished`);
+    const key = roleDirKey(run.id, k, role);
+    if (!(await this.store.exists(key)))
+      throw new DomainError(
+        'ARTIFACT_NOT_READY',
+        `the ${role} of iteration ${k} is not in the store`,
+      );
+    return {
+      filename: `${safeName(`rzero-${run.id.slice(0, 8)}-${role}-iter${k}`)}.tar.gz`,
+      stream: await this.store.tarGz(key),
+    };
+  }
+}
+
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v)
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+const encodeCursor = (r: RunEntity): string => Buffer.from(r.id).toString('base64url');
+
+function decodeCursor(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) {
+    throw validationFailed([{ field: 'cursor', reason: 'not a cursor returned by this API' }]);
+  }
+  return id;
+}
