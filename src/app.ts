@@ -8,10 +8,12 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { checkArtifactDir } from './config/app-config';
 import type { AppConfig } from './config/app-config';
 import { validationPipe } from './common/validation';
 
 export async function createApi(config: AppConfig): Promise<INestApplication> {
+  checkArtifactDir(config);
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot(config, { worker: config.embeddedWorker }),
     {
@@ -27,6 +29,7 @@ export async function createApi(config: AppConfig): Promise<INestApplication> {
 }
 
 export async function createWorker(config: AppConfig): Promise<INestApplicationContext> {
+  checkArtifactDir(config);
   const ctx = await NestFactory.createApplicationContext(
     AppModule.forRoot(config, { worker: true }),
     {

@@ -3,6 +3,7 @@
  * variable is listed in one error so a broken deployment says everything that is wrong at once.
  * Secrets (the admin key, passwords inside URLs) never appear in messages or logs.
  */
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseBackendRequest } from '../engine';
 import type { BackendRequest } from '../engine';
@@ -119,6 +120,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** The artifact directory must exist (it is created) and be writable; ConfigError names it. */
+export function checkArtifactDir(config: AppConfig): void {
+  try {
+    mkdirSync(config.artifactDir, { recursive: true });
+    accessSync(config.artifactDir, constants.W_OK);
+  } catch (err) {
+    throw new ConfigError([
+      `RZERO_ARTIFACT_DIR ${config.artifactDir} is not a writable directory (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    ]);
+  }
 }
 
 /** The Nest injection token of AppConfig. */

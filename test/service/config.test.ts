@@ -60,5 +60,15 @@ describe('loadConfig', () => {
     });
     assert.equal(r.status, 1);
     assert.match(r.stderr, /RZERO_WORKER_CONCURRENCY must be an integer/);
+    const dir = spawnSync(process.execPath, [join(repoRoot, 'dist/src/worker.js')], {
+      env: { ...process.env, RZERO_ARTIFACT_DIR: '/etc/hostname/artifacts' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.equal(dir.status, 1);
+    assert.match(
+      dir.stderr,
+      /RZERO_ARTIFACT_DIR \/etc\/hostname\/artifacts is not a writable directory/,
+    );
   });
 });
