@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Makes sure the machine has what the test suite and the demo need beyond npm packages:
 #   - Debian's PyTorch (the independent reference implementation in test/reference/)
+#   - docker-compose (validates docker-compose.yml; there is no Docker engine to run it)
 # Installs what is missing with apt-get (root), so a bare Debian machine works too.
 # Usage: scripts/ensure-system-deps.sh [torch]...   (no argument = everything)
 set -euo pipefail
 
-want="${*:-torch}"
+want="${*:-torch compose}"
 PY=/usr/bin/python3
 apt_updated=0
 
@@ -27,6 +28,12 @@ for item in $want; do
       if ! "$PY" -c 'import torch, numpy' >/dev/null 2>&1; then
         echo "ensure-system-deps: installing python3-torch (PyTorch reference)"
         apt_install python3 python3-torch python3-numpy libopenblas0-pthread
+      fi
+      ;;
+    compose)
+      if ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null; then
+        echo "ensure-system-deps: installing docker-compose (checks docker-compose.yml)"
+        apt_install docker-compose
       fi
       ;;
     *)
