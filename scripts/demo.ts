@@ -23,6 +23,14 @@ import { progressPrinter } from './run-report';
 import { readSse } from './sse';
 
 const t0 = Date.now();
+
+/** Overrides of the tiny preset (Challenger 4 steps, N = 128 questions, Solver 8 steps, 100 items per benchmark). */
+export const DEMO_CONFIG = {
+  iterations: 2,
+  challenger: { steps: 4, questionsPerIteration: 128 },
+  solver: { steps: 8 },
+  evaluation: { maxItems: 100 },
+};
 const say = (s: string) =>
   console.log(`[demo ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${s}`);
 
@@ -74,14 +82,14 @@ async function main(): Promise<void> {
       { builtin: 'arith-tiny' },
     );
     say(`model ${model.name}: ${model.parameterCount.toLocaleString()} parameters (${model.id})`);
+    // The tiny preset, cut to fit the demo's 10-minute budget on 2 CPU cores.
     const run = await call<{ id: string; iterations: number }>(key, 'POST', '/runs', {
       baseModelId: model.id,
       preset: 'tiny',
-      config: { iterations: 2 },
+      config: DEMO_CONFIG,
     });
-    say(
-      `run ${run.id} queued: preset tiny, ${run.iterations} iterations; following ${base}/runs/${run.id}/events`,
-    );
+    say(`run ${run.id} queued: preset tiny with ${JSON.stringify(DEMO_CONFIG)}`);
+    say(`following ${base}/runs/${run.id}/events`);
 
     const show = progressPrinter();
     let status = '';
@@ -114,8 +122,13 @@ async function main(): Promise<void> {
     );
 
     const scores = await call<
-      { iteration: number; benchmark: string; score: number; items: number }[]
+      { iteration: number; benchmarkId: string; benchmark: string; score: number; items: number }[]
     >(key, 'GET', `/runs/${run.id}/scores`);
+    // Columns in the run's benchmark order (easy, medium, hard).
+    const { benchmarkIds } = await call<{ benchmarkIds: string[] }>(key, 'GET', `/runs/${run.id}`);
+    scores.sort(
+      (a, b) => benchmarkIds.indexOf(a.benchmarkId) - benchmarkIds.indexOf(b.benchmarkId),
+    );
     printTable(scores);
     say(`done in ${((Date.now() - t0) / 60_000).toFixed(1)} min wall time`);
   } finally {
