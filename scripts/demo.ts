@@ -17,6 +17,7 @@ import { createApi } from '../src/app';
 import { loadConfig } from '../src/config/app-config';
 import { projectRoot } from '../src/common/paths';
 import { inspectModelDir } from '../src/engine';
+import { deleteKeysWithPrefix } from '../src/redis/redis-keys';
 import type { RZeroEvent } from '../src/rzero';
 import { migrate } from './migrate';
 import { progressPrinter } from './run-report';
@@ -40,7 +41,9 @@ async function main(): Promise<void> {
   const config = loadConfig({
     ...process.env,
     DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/rzero_demo',
-    RZERO_REDIS_PREFIX: process.env.RZERO_REDIS_PREFIX ?? 'rzero-demo',
+    // A prefix of its own: a worker left over from another checkout must not take this demo's run.
+    RZERO_REDIS_PREFIX:
+      process.env.RZERO_REDIS_PREFIX ?? `rzero-demo-${randomBytes(4).toString('hex')}`,
     RZERO_ARTIFACT_DIR: process.env.RZERO_ARTIFACT_DIR ?? join(root, '.artifacts', 'demo'),
     RZERO_ADMIN_KEY: adminKey,
     RZERO_EMBEDDED_WORKER: '1',
@@ -133,6 +136,8 @@ async function main(): Promise<void> {
     say(`done in ${((Date.now() - t0) / 60_000).toFixed(1)} min wall time`);
   } finally {
     await app.close();
+    // The demo's queue keys go with it (the run itself stays in Postgres).
+    await deleteKeysWithPrefix(config.redisUrl, config.redisPrefix);
   }
 }
 

@@ -53,12 +53,26 @@ export class ModelsService {
   /** Registers the shipped base models once (idempotent; safe when several processes boot). */
   async registerBuiltinModels(): Promise<void> {
     for (const [name, rel] of Object.entries(BUILTIN_MODEL_DIRS)) {
-      if (await this.models.findOne({ where: { name, owner: IsNull(), deletedAt: IsNull() } }))
-        continue;
-      const scratch = await this.store.scratchDir();
       const src = join(projectRoot(), rel);
+      const scratch = await this.store.scratchDir();
       for (const f of await fs.readdir(src)) {
         if (isAllowedModelFile(f)) await fs.copyFile(join(src, f), join(scratch, f));
+      }
+      const existing = await this.models.findOne({
+        where: { name, owner: IsNull(), deletedAt: IsNull() },
+      });
+      if (existing) {
+        // The row outlives a wiped or new artifact volume: put the files back where it says.
+        if (await this.store.exists(existing.storageKey)) {
+          await fs.rm(scratch, { recursive: true, force: true });
+        } else {
+          await this.store.putDir(existing.storageKey, scratch);
+          this.log.warn(
+            { model: name },
+            'restored a built-in model missing from the artifact store',
+          );
+        }
+        continue;
       }
       try {
         await this.storeValidated(null, name, 'builtin', scratch, null);

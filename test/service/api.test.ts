@@ -321,4 +321,17 @@ describe('API contracts (real Postgres + Redis)', () => {
     );
     assert.equal((await alice.call('GET', `/runs/${runId}/solver?iteration=1`)).status, 200);
   });
+
+  test('a built-in model whose files left the artifact store is restored at boot', async () => {
+    const { ModelsService } = await import('../../src/models/models.service');
+    const { rmSync, existsSync } = await import('node:fs');
+    const dir = join(env.config.artifactDir, 'models', baseId);
+    rmSync(dir, { recursive: true, force: true });
+    await api.app.get(ModelsService).registerBuiltinModels();
+    assert.ok(existsSync(join(dir, 'model.safetensors')));
+    assert.equal(
+      (await alice.call<{ id: string }>('POST', '/models', { builtin: 'arith-tiny' })).body.id,
+      baseId,
+    );
+  });
 });

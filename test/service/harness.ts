@@ -8,11 +8,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
-import Redis from 'ioredis';
 import { createApi } from '../../src/app';
 import { loadConfig } from '../../src/config/app-config';
 import type { AppConfig } from '../../src/config/app-config';
 import { dropDatabase } from '../../src/database/admin';
+import { deleteKeysWithPrefix } from '../../src/redis/redis-keys';
 import { migrate } from '../../scripts/migrate';
 import { readSse } from '../../scripts/sse';
 import type { SseMessage } from '../../scripts/sse';
@@ -51,24 +51,10 @@ export async function createTestEnv(overrides: Record<string, string> = {}): Pro
     env,
     async cleanup() {
       await dropDatabase(config.databaseUrl);
-      await deleteRedisKeys(config.redisPrefix);
+      await deleteKeysWithPrefix(config.redisUrl, config.redisPrefix);
       rmSync(artifactDir, { recursive: true, force: true });
     },
   };
-}
-
-async function deleteRedisKeys(prefix: string): Promise<void> {
-  const redis = new Redis('redis://127.0.0.1:6379');
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }
 
 export interface RunningApi {
