@@ -10,6 +10,10 @@ export interface Principal {
 
 export const isAdmin = (p: Principal): boolean => p.role === 'admin';
 
+/** Whether `p` may see a resource of `owner` (null = built in, visible to all; admins see all). */
+export const canSee = (p: Principal, owner: string | null): boolean =>
+  owner === null || owner === p.owner || isAdmin(p);
+
 export const PUBLIC_ROUTE = 'rzero:public';
 export const ADMIN_ROUTE = 'rzero:admin';
 /** No API key needed (health, docs). */

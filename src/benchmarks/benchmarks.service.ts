@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, Repository } from 'typeorm';
 import type { Principal } from '../auth/principal';
-import { isAdmin } from '../auth/principal';
+import { canSee, isAdmin } from '../auth/principal';
 import { DomainError, notFound } from '../common/domain-error';
 import { parseBenchmarkJsonl } from '../rzero';
 import type { BenchmarkSet } from '../rzero';
@@ -135,7 +135,7 @@ export class BenchmarksService {
 
   async findVisible(principal: Principal, id: string): Promise<BenchmarkEntity> {
     const b = await this.benchmarks.findOne({ where: { id } });
-    if (!b || (b.owner !== null && b.owner !== principal.owner && !isAdmin(principal))) {
+    if (!b || !canSee(principal, b.owner)) {
       throw notFound('BENCHMARK_NOT_FOUND', 'benchmark', id);
     }
     return b;
@@ -151,7 +151,7 @@ export class BenchmarksService {
     const byId = new Map(rows.map((r) => [r.id, r]));
     const bad = ids.filter((id) => {
       const r = byId.get(id);
-      return !r || (r.owner !== null && r.owner !== principal.owner && !isAdmin(principal));
+      return !r || !canSee(principal, r.owner);
     });
     if (bad.length > 0) {
       throw new DomainError(

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import type { Principal } from '../auth/principal';
-import { isAdmin } from '../auth/principal';
+import { canSee, isAdmin } from '../auth/principal';
 import { BenchmarksService } from '../benchmarks/benchmarks.service';
 import { notFound } from '../common/domain-error';
 import { APP_CONFIG } from '../config/app-config';
@@ -71,7 +71,7 @@ export class EvaluationsService {
 
   async getEvaluation(principal: Principal, id: string): Promise<EvaluationView> {
     const row = await this.evaluations.findOne({ where: { id } });
-    if (!row || (row.owner !== principal.owner && !isAdmin(principal)))
+    if (!row || !canSee(principal, row.owner))
       throw notFound('EVALUATION_NOT_FOUND', 'evaluation', id);
     return this.view(row);
   }

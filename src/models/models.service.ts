@@ -6,7 +6,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, Repository } from 'typeorm';
 import { modelConfigToJson } from '../engine';
 import type { Principal } from '../auth/principal';
-import { isAdmin } from '../auth/principal';
+import { canSee, isAdmin } from '../auth/principal';
 import { DomainError, notFound } from '../common/domain-error';
 import { BUILTIN_MODEL_DIRS, projectRoot } from '../common/paths';
 import { ACTIVE_RUN_STATUSES, RunEntity } from '../runs/run.entity';
@@ -53,25 +53,20 @@ export class ModelsService {
   /** Registers the shipped base models once (idempotent; safe when several processes boot). */
   async registerBuiltinModels(): Promise<void> {
     for (const [name, rel] of Object.entries(BUILTIN_MODEL_DIRS)) {
-      const src = join(projectRoot(), rel);
-      const scratch = await this.store.scratchDir();
-      for (const f of await fs.readdir(src)) {
-        if (isAllowedModelFile(f)) await fs.copyFile(join(src, f), join(scratch, f));
-      }
       const existing = await this.models.findOne({
         where: { name, owner: IsNull(), deletedAt: IsNull() },
       });
+      // Nothing to do on a normal boot; files are copied only for a new or emptied store.
+      if (existing && (await this.store.exists(existing.storageKey))) continue;
+      const scratch = await this.store.scratchDir();
+      const src = join(projectRoot(), rel);
+      for (const f of await fs.readdir(src)) {
+        if (isAllowedModelFile(f)) await fs.copyFile(join(src, f), join(scratch, f));
+      }
       if (existing) {
         // The row outlives a wiped or new artifact volume: put the files back where it says.
-        if (await this.store.exists(existing.storageKey)) {
-          await fs.rm(scratch, { recursive: true, force: true });
-        } else {
-          await this.store.putDir(existing.storageKey, scratch);
-          this.log.warn(
-            { model: name },
-            'restored a built-in model missing from the artifact store',
-          );
-        }
+        await this.store.putDir(existing.storageKey, scratch);
+        this.log.warn({ model: name }, 'restored a built-in model missing from the artifact store');
         continue;
       }
       try {
@@ -219,7 +214,7 @@ export class ModelsService {
   /** The row of a model the principal may use (built-in or own); 404 otherwise. */
   async findVisible(principal: Principal, id: string): Promise<ModelEntity> {
     const row = await this.models.findOne({ where: { id, deletedAt: IsNull() } });
-    if (!row || (row.owner !== null && row.owner !== principal.owner && !isAdmin(principal))) {
+    if (!row || !canSee(principal, row.owner)) {
       throw notFound('MODEL_NOT_FOUND', 'model', id);
     }
     return row;

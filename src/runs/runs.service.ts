@@ -7,7 +7,7 @@ import { parseModelConfig } from '../engine';
 import { resolveConfig, RZeroConfigError } from '../rzero';
 import type { RZeroConfig } from '../rzero';
 import type { Principal } from '../auth/principal';
-import { isAdmin } from '../auth/principal';
+import { canSee, isAdmin } from '../auth/principal';
 import { BenchmarksService } from '../benchmarks/benchmarks.service';
 import { DomainError, notFound, validationFailed } from '../common/domain-error';
 import type { FieldIssue } from '../common/domain-error';
@@ -239,8 +239,7 @@ export class RunsService {
 
   async findVisible(principal: Principal, id: string): Promise<RunEntity> {
     const run = await this.runs.findOne({ where: { id } });
-    if (!run || (run.owner !== principal.owner && !isAdmin(principal)))
-      throw notFound('RUN_NOT_FOUND', 'run', id);
+    if (!run || !canSee(principal, run.owner)) throw notFound('RUN_NOT_FOUND', 'run', id);
     return run;
   }
 
