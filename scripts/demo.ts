@@ -3,7 +3,8 @@
  *   1. Postgres and Redis: checked, started or installed (scripts/ensure-services.sh, run by npm)
  *   2. the database rzero_demo: created if missing, migrated
  *   3. api + worker in one process (RZERO_EMBEDDED_WORKER), on a free port
- *   4. over HTTP: an API key, the built-in arith-tiny model, a `tiny` run of 2 iterations
+ *   4. over HTTP with the generated client (openapi/): an API key, the built-in arith-tiny
+ *      model, a `tiny` run of 2 iterations
  *   5. live progress from the run's SSE stream (a progress bar per phase)
  *   6. the evolved Solver downloaded as tar.gz, extracted, checked with the engine
  *   7. the benchmark table: base vs each iteration's Solver
@@ -19,9 +20,10 @@ import { projectRoot } from '../src/common/paths';
 import { inspectModelDir } from '../src/engine';
 import { deleteKeysWithPrefix } from '../src/redis/redis-keys';
 import type { RZeroEvent } from '../src/rzero';
+import type { RunView } from '../openapi/src';
 import { migrate } from './migrate';
 import { progressPrinter } from './run-report';
-import { readSse } from './sse';
+import { createRzeroClient } from '../openapi/src';
 
 const t0 = Date.now();
 
@@ -57,78 +59,53 @@ async function main(): Promise<void> {
   const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
   say(`api + embedded worker listening on ${base}`);
   try {
-    const call = async <T>(
-      key: string,
-      method: string,
-      path: string,
-      body?: unknown,
-    ): Promise<T> => {
-      const res = await fetch(base + path, {
-        method,
-        headers: {
-          authorization: `Bearer ${key}`,
-          ...(body ? { 'content-type': 'application/json' } : {}),
-        },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-      return (await res.json()) as T;
-    };
-    const { key } = await call<{ key: string }>(adminKey, 'POST', '/api-keys', {
-      name: 'demo',
-      owner: 'demo',
-    });
-    const model = await call<{ id: string; name: string; parameterCount: number }>(
-      key,
-      'POST',
-      '/models',
-      { builtin: 'arith-tiny' },
+    const admin = createRzeroClient({ baseUrl: base, apiKey: adminKey });
+    const { key } = await admin.ok(
+      admin.api.POST('/api-keys', { body: { name: 'demo', owner: 'demo' } }),
     );
+    const rz = createRzeroClient({ baseUrl: base, apiKey: key });
+    const model = await rz.ok(rz.api.POST('/models', { body: { builtin: 'arith-tiny' } }));
     say(`model ${model.name}: ${model.parameterCount.toLocaleString()} parameters (${model.id})`);
     // The tiny preset, cut to fit the demo's 10-minute budget on 2 CPU cores.
-    const run = await call<{ id: string; iterations: number }>(key, 'POST', '/runs', {
-      baseModelId: model.id,
-      preset: 'tiny',
-      config: DEMO_CONFIG,
-    });
+    const run = (await rz.ok(
+      rz.api.POST('/runs', {
+        body: { baseModelId: model.id, preset: 'tiny', config: DEMO_CONFIG },
+      }),
+    )) as RunView;
     say(`run ${run.id} queued: preset tiny with ${JSON.stringify(DEMO_CONFIG)}`);
-    say(`following ${base}/runs/${run.id}/events`);
+    say(`following ${base}/runs/${run.id}/events (admin panel: ${base}/admin/runs/${run.id})`);
 
     const show = progressPrinter();
     let status = '';
-    await readSse(`${base}/runs/${run.id}/events`, { authorization: `Bearer ${key}` }, (m) => {
-      if (m.event === 'run.status') {
-        status = String(m.data.status);
-        if (status !== 'running')
-          say(`run ${status}${m.data.error ? `: ${String(m.data.error)}` : ''}`);
-      } else {
-        show(m.data as unknown as RZeroEvent);
-        if (m.event === 'iteration.completed')
-          say(`iteration ${String(m.data.iteration)} completed`);
-      }
-    });
+    await rz.subscribeRunEvents(run.id, {
+      onEvent: (e) => {
+        if (e.type === 'run.status') {
+          status = e.status;
+          if (status !== 'running') say(`run ${status}${e.error ? `: ${e.error}` : ''}`);
+        } else {
+          show(e as RZeroEvent);
+          if (e.type === 'iteration.completed') say(`iteration ${e.iteration} completed`);
+        }
+      },
+    }).done;
     if (status !== 'succeeded') throw new Error(`the run ended ${status}`);
 
     const out = resolve(process.env.RZERO_DEMO_OUT ?? join(root, 'demo-output'));
     const solverDir = join(out, 'solver');
     rmSync(out, { recursive: true, force: true });
     mkdirSync(solverDir, { recursive: true });
-    const tgz = await fetch(`${base}/runs/${run.id}/solver`, {
-      headers: { authorization: `Bearer ${key}` },
-    });
-    if (!tgz.ok) throw new Error(`download: ${tgz.status}`);
-    writeFileSync(join(out, 'solver.tar.gz'), Buffer.from(await tgz.arrayBuffer()));
+    const tgz = await rz.download('/runs/{id}/solver', { path: { id: run.id } });
+    writeFileSync(join(out, 'solver.tar.gz'), tgz.bytes);
     await tarExtract({ file: join(out, 'solver.tar.gz'), cwd: solverDir });
     const solver = await inspectModelDir(solverDir, { requireTokenizer: true });
     say(
       `Solver downloaded to ${solverDir} and checked: ${solver.config.architecture}, ${solver.parameters.toLocaleString()} parameters`,
     );
 
-    const scores = await call<
-      { iteration: number; benchmarkId: string; benchmark: string; score: number; items: number }[]
-    >(key, 'GET', `/runs/${run.id}/scores`);
+    const path = { path: { id: run.id } };
+    const scores = await rz.ok(rz.api.GET('/runs/{id}/scores', { params: path }));
     // Columns in the run's benchmark order (easy, medium, hard).
-    const { benchmarkIds } = await call<{ benchmarkIds: string[] }>(key, 'GET', `/runs/${run.id}`);
+    const { benchmarkIds } = await rz.ok(rz.api.GET('/runs/{id}', { params: path }));
     scores.sort(
       (a, b) => benchmarkIds.indexOf(a.benchmarkId) - benchmarkIds.indexOf(b.benchmarkId),
     );

@@ -7,10 +7,12 @@ import type { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
+import { mountAdminPanel } from './admin/admin-panel';
 import { AppModule } from './app.module';
 import { checkArtifactDir } from './config/app-config';
 import type { AppConfig } from './config/app-config';
 import { validationPipe } from './common/validation';
+import { mountApiDocs } from './openapi/api-docs';
 
 export async function createApi(config: AppConfig): Promise<INestApplication> {
   checkArtifactDir(config);
@@ -24,6 +26,8 @@ export async function createApi(config: AppConfig): Promise<INestApplication> {
   app.useGlobalPipes(validationPipe());
   app.useBodyParser('json', { limit: '2mb' });
   app.set('trust proxy', true);
+  mountApiDocs(app);
+  mountAdminPanel(app);
   app.enableShutdownHooks();
   return app;
 }

@@ -1,4 +1,4 @@
-import { ValidationPipe } from '@nestjs/common';
+import { ParseIntPipe, ParseUUIDPipe, ValidationPipe } from '@nestjs/common';
 import type { ValidationError } from 'class-validator';
 import { validationFailed } from './domain-error';
 import type { FieldIssue } from './domain-error';
@@ -20,4 +20,15 @@ export const validationPipe = (): ValidationPipe =>
     forbidNonWhitelisted: true,
     transform: true,
     exceptionFactory: (errors) => validationFailed(flatten(errors)),
+  });
+
+/** Path ids: a 400 VALIDATION_FAILED naming the field, like every other bad input. */
+export const ParseId = new ParseUUIDPipe({
+  exceptionFactory: () => validationFailed([{ field: 'id', reason: 'must be a UUID' }]),
+});
+
+/** An integer query parameter, reported by name when it is not one. */
+export const parseIntQuery = (field: string): ParseIntPipe =>
+  new ParseIntPipe({
+    exceptionFactory: () => validationFailed([{ field, reason: 'must be an integer' }]),
   });

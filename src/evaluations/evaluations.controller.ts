@@ -1,14 +1,25 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/principal';
 import type { Principal } from '../auth/principal';
+import { Body as BodyOf, Doc, Fails, Returns } from '../openapi/decorators';
 import { StartEvaluationDto } from './dto/start-evaluation.dto';
 import { EvaluationsService } from './evaluations.service';
 import type { EvaluationView } from './evaluations.service';
+import { ParseId } from '../common/validation';
 
+@ApiTags('evaluations')
 @Controller('evaluations')
 export class EvaluationsController {
   constructor(private readonly evaluations: EvaluationsService) {}
 
+  @Doc(
+    'Evaluate a model on benchmarks',
+    'Queues an evaluation of any visible model: `greedy` accuracy or `mean@k` (k samples at temperature 1).',
+  )
+  @BodyOf('StartEvaluationDto')
+  @Returns(202, 'EvaluationView', 'The queued evaluation.')
+  @Fails('VALIDATION_FAILED', 'MODEL_NOT_FOUND', 'BENCHMARK_NOT_FOUND')
   @Post()
   @HttpCode(202)
   startEvaluation(
@@ -18,15 +29,20 @@ export class EvaluationsController {
     return this.evaluations.startEvaluation(principal, dto);
   }
 
+  @Doc('List evaluations')
+  @Returns(200, 'EvaluationView', "The caller's evaluations, newest first.", { array: true })
   @Get()
   listEvaluations(@CurrentPrincipal() principal: Principal): Promise<EvaluationView[]> {
     return this.evaluations.listEvaluations(principal);
   }
 
+  @Doc('Get an evaluation', 'Includes the scores once it has finished.')
+  @Returns(200, 'EvaluationView', 'The evaluation.')
+  @Fails('EVALUATION_NOT_FOUND')
   @Get(':id')
   getEvaluation(
     @CurrentPrincipal() principal: Principal,
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', ParseId) id: string,
   ): Promise<EvaluationView> {
     return this.evaluations.getEvaluation(principal, id);
   }

@@ -1,10 +1,13 @@
 import { Controller, Get, HttpCode } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { ApiTags } from '@nestjs/swagger';
+import { Doc, Fails, Returns } from '../openapi/decorators';
 import { Public } from '../auth/principal';
 import { DomainError } from '../common/domain-error';
 import { RedisPubSub } from '../redis/redis.module';
 
+@ApiTags('health')
 @Controller('health')
 @Public()
 export class HealthController {
@@ -14,15 +17,20 @@ export class HealthController {
   ) {}
 
   /** The process is up. */
+  @Doc('Liveness', 'The process is up (no key needed).')
+  @Returns(200, 'HealthLive', 'Up.')
   @Get('live')
   @HttpCode(200)
-  live(): { status: 'ok' } {
+  checkLive(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   /** Postgres and Redis answer. */
+  @Doc('Readiness', 'Postgres and Redis answer (no key needed).')
+  @Returns(200, 'HealthReady', 'Ready.')
+  @Fails('INTERNAL')
   @Get('ready')
-  async ready(): Promise<{ status: 'ok'; postgres: 'ok'; redis: 'ok' }> {
+  async checkReady(): Promise<{ status: 'ok'; postgres: 'ok'; redis: 'ok' }> {
     try {
       await this.ds.query('SELECT 1');
       await this.redis.publisher.ping();

@@ -56,6 +56,25 @@ describe('API contracts (real Postgres + Redis)', () => {
     await env?.cleanup();
   });
 
+  test('the committed OpenAPI document at /openapi.json and Swagger UI at /docs, without a key', async () => {
+    const spec = await fetch(`${api.baseUrl}/openapi.json`);
+    assert.equal(spec.status, 200);
+    assert.deepEqual(
+      await spec.json(),
+      JSON.parse(readFileSync(join(repoRoot, 'openapi/openapi.json'), 'utf8')),
+    );
+    const ui = await fetch(`${api.baseUrl}/docs`);
+    assert.equal(ui.status, 200);
+    assert.match(await ui.text(), /swagger-ui/i);
+  });
+
+  test('a path id that is not a UUID is a 400 naming the field', async () => {
+    const r = await alice.call<Err>('GET', '/runs/not-a-uuid');
+    assert.equal(r.status, 400);
+    assert.equal(r.body.code, 'VALIDATION_FAILED');
+    assert.deepEqual(r.body.errors, [{ field: 'id', reason: 'must be a UUID' }]);
+  });
+
   test('authentication: missing or unknown key 401, user key on an admin route 403', async () => {
     const anon = new Api(api.baseUrl, '');
     assert.equal((await fetch(`${api.baseUrl}/runs`)).status, 401);

@@ -14,8 +14,8 @@ import type { AppConfig } from '../../src/config/app-config';
 import { dropDatabase } from '../../src/database/admin';
 import { deleteKeysWithPrefix } from '../../src/redis/redis-keys';
 import { migrate } from '../../scripts/migrate';
-import { readSse } from '../../scripts/sse';
-import type { SseMessage } from '../../scripts/sse';
+import { createRzeroClient } from '../../openapi/src';
+import type { RunEvent, RunView, RzeroClient, StartRunDto } from '../../openapi/src';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';
 
@@ -70,14 +70,20 @@ export async function startApi(config: AppConfig): Promise<RunningApi> {
   return { app, baseUrl: `http://127.0.0.1:${addr.port}`, close: () => app.close() };
 }
 
-/** A tiny fetch client with an API key. */
+/**
+ * A caller of the API: the generated client (`rz`, what the e2e tests use) plus `call`, raw fetch
+ * for the contract tests that must send what a typed client cannot (malformed JSON, wrong types).
+ */
 export class Api {
+  readonly rz: RzeroClient;
   constructor(
     readonly baseUrl: string,
     readonly key: string,
     /** The key's webhook signing secret (keys made by newKey). */
     readonly webhookSecret = '',
-  ) {}
+  ) {
+    this.rz = createRzeroClient({ baseUrl, apiKey: key });
+  }
 
   async call<T = unknown>(
     method: string,
@@ -100,57 +106,53 @@ export class Api {
     return { status: res.status, body: data as T, headers: res.headers };
   }
 
+  /** A new user key for `owner`, made with this (admin) key through the client. */
   async newKey(owner: string): Promise<Api> {
-    const r = await this.call<{ key: string; webhookSecret: string }>('POST', '/api-keys', {
-      name: `key-${owner}`,
-      owner,
-    });
-    if (r.status !== 201) throw new Error(`POST /api-keys: ${r.status} ${JSON.stringify(r.body)}`);
-    return new Api(this.baseUrl, r.body.key, r.body.webhookSecret);
+    const created = await this.rz.ok(
+      this.rz.api.POST('/api-keys', { body: { name: `key-${owner}`, owner } }),
+    );
+    return new Api(this.baseUrl, created.key, created.webhookSecret);
   }
 
-  async waitForRun(
-    id: string,
-    statuses: string[],
-    timeoutMs = 300_000,
-  ): Promise<Record<string, unknown>> {
+  async waitForRun(id: string, statuses: string[], timeoutMs = 300_000): Promise<RunView> {
     const t0 = Date.now();
     for (;;) {
-      const r = await this.call<Record<string, unknown>>('GET', `/runs/${id}`);
-      if (statuses.includes(r.body.status as string)) return r.body;
+      const run = await this.rz.ok(this.rz.api.GET('/runs/{id}', { params: { path: { id } } }));
+      if (statuses.includes(run.status)) return run;
       if (Date.now() - t0 > timeoutMs)
-        throw new Error(`run ${id} still ${String(r.body.status)} after ${timeoutMs} ms`);
+        throw new Error(`run ${id} still ${run.status} after ${timeoutMs} ms`);
       await new Promise((res) => setTimeout(res, 250));
     }
   }
 }
 
-export type SseEvent = SseMessage;
-
 /**
- * Reads a run's SSE stream until it ends, or until `stopAfter` events / `until` (then aborts,
- * like a client that lost its connection).
+ * Reads a run's events with the client's SSE subscription until the stream ends, or until
+ * `stopAfter` events / `until` (then disconnects, like a client that lost its connection).
  */
 export async function readEvents(
   api: Api,
   runId: string,
-  opts: { lastEventId?: number; stopAfter?: number; until?: (e: SseEvent) => boolean } = {},
-): Promise<{ events: SseEvent[]; heartbeats: number; ended: boolean }> {
-  const headers: Record<string, string> = { authorization: `Bearer ${api.key}` };
-  if (opts.lastEventId !== undefined) headers['last-event-id'] = String(opts.lastEventId);
-  const events: SseEvent[] = [];
-  const r = await readSse(`${api.baseUrl}/runs/${runId}/events`, headers, (e) => {
-    events.push(e);
-    return !((opts.stopAfter !== undefined && events.length >= opts.stopAfter) || opts.until?.(e));
+  opts: { lastEventId?: number; stopAfter?: number; until?: (e: RunEvent) => boolean } = {},
+): Promise<{ events: RunEvent[]; heartbeats: number; ended: boolean; connections: number }> {
+  const events: RunEvent[] = [];
+  const sub = api.rz.subscribeRunEvents(runId, {
+    after: opts.lastEventId ?? 0,
+    retry: { maxAttempts: 3 },
+    onEvent: (e) => {
+      events.push(e);
+      return !(
+        (opts.stopAfter !== undefined && events.length >= opts.stopAfter) ||
+        opts.until?.(e)
+      );
+    },
   });
-  return { events, ...r };
+  const r = await sub.done;
+  return { events, heartbeats: r.heartbeats, ended: r.ended, connections: r.connections };
 }
 
 /** A run config that finishes in well under a minute on arith-tiny (CPU, wasm). */
-export function ciRunBody(
-  baseModelId: string,
-  extra: Record<string, unknown> = {},
-): Record<string, unknown> {
+export function ciRunBody(baseModelId: string, extra: Partial<StartRunDto> = {}): StartRunDto {
   return {
     baseModelId,
     preset: 'tiny',

@@ -1,13 +1,14 @@
 /**
- * End to end through the HTTP API, against real Postgres and Redis: register arith-tiny, upload a
- * benchmark, start a CI-sized run with a webhook, follow it over SSE (with a mid-run disconnect
- * and Last-Event-ID resume), download the Solver and load it with the engine, read curriculum,
- * iterations and scores, and check the signed webhook.
+ * End to end through the HTTP API with the generated client (openapi/, the package other services
+ * use), against real Postgres and Redis: register arith-tiny, upload a benchmark, start a CI-sized
+ * run with a webhook, follow it over SSE (with a mid-run disconnect and Last-Event-ID resume),
+ * download the Solver and load it with the engine, read curriculum, iterations and scores, and
+ * check the signed webhook.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,9 @@ import { x as tarExtract } from 'tar';
 import { inspectModelDir } from '../../src/engine';
 import { repoRoot } from '../helpers/engine';
 import { ADMIN_KEY, Api, ciRunBody, createTestEnv, readEvents, startApi } from './harness';
-import type { RunningApi, SseEvent, TestEnv } from './harness';
+import type { RunningApi, TestEnv } from './harness';
+import { ApiError } from '../../openapi/src';
+import type { RunEvent } from '../../openapi/src';
 
 interface Hook {
   headers: Record<string, string | string[] | undefined>;
@@ -32,10 +35,10 @@ describe('a run through the HTTP API (real Postgres + Redis)', () => {
   let hookUrl = '';
   let runId = '';
   let baseModelId = '';
-  let firstPart: SseEvent[] = [];
-  let rest: SseEvent[] = [];
-  let full: SseEvent[] = [];
-  let fromReplica: SseEvent[] = [];
+  let firstPart: RunEvent[] = [];
+  let rest: RunEvent[] = [];
+  let full: RunEvent[] = [];
+  let fromReplica: RunEvent[] = [];
   let heartbeats = 0;
   const scratch = mkdtempSync(join(tmpdir(), 'rzero-e2e-'));
 
@@ -64,35 +67,29 @@ describe('a run through the HTTP API (real Postgres + Redis)', () => {
   });
 
   test('register arith-tiny, upload a benchmark, start a run (202), follow it over SSE with a reconnect', async () => {
-    const model = await alice.call<{ id: string; parameterCount: number }>('POST', '/models', {
-      builtin: 'arith-tiny',
-    });
-    assert.equal(model.status, 201);
-    baseModelId = model.body.id;
-    assert.equal(model.body.parameterCount, 859_904);
+    const rz = alice.rz;
+    const model = await rz.ok(rz.api.POST('/models', { body: { builtin: 'arith-tiny' } }));
+    baseModelId = model.id;
+    assert.equal(model.parameterCount, 859_904);
 
     const lines = [
       '{"question":"2+3=?","answer":"5"}',
       '{"question":"7*6=?","answer":"#### 42"}',
       '{"question":"9-4=?","answer":5}',
     ];
-    const form = new FormData();
-    form.append('name', 'mini');
-    form.append('domain', 'arith');
-    form.append('file', new Blob([lines.join('\n')]), 'mini.jsonl');
-    const bench = await alice.call<{ id: string; itemCount: number }>('POST', '/benchmarks', form);
-    assert.equal(bench.status, 201, JSON.stringify(bench.body));
-    assert.equal(bench.body.itemCount, 3);
-    const builtins = await alice.call<{ id: string; name: string }[]>('GET', '/benchmarks');
-    const easy = builtins.body.find((b) => b.name === 'arith-easy')!;
-
-    const started = await alice.call<{ id: string; status: string }>(
-      'POST',
-      '/runs',
-      ciRunBody(baseModelId, { benchmarkIds: [bench.body.id, easy.id], webhookUrl: hookUrl }),
+    const bench = await rz.uploadBenchmark(
+      { name: 'mini.jsonl', data: new Blob([lines.join('\n')]) },
+      { name: 'mini', domain: 'arith' },
     );
-    assert.equal(started.status, 202, JSON.stringify(started.body));
-    runId = started.body.id;
+    assert.equal(bench.itemCount, 3);
+    const builtins = await rz.ok(rz.api.GET('/benchmarks'));
+    const easy = builtins.find((b) => b.name === 'arith-easy')!;
+
+    const started = await rz.api.POST('/runs', {
+      body: ciRunBody(baseModelId, { benchmarkIds: [bench.id, easy.id], webhookUrl: hookUrl }),
+    });
+    assert.equal(started.response.status, 202, JSON.stringify(started.error));
+    runId = (started.data as { id: string }).id;
 
     firstPart = (await readEvents(alice, runId, { stopAfter: 8 })).events;
     assert.equal(firstPart.length, 8);
@@ -122,7 +119,7 @@ describe('a run through the HTTP API (real Postgres + Redis)', () => {
     );
     assert.deepEqual(fromReplica, full);
     assert.ok(heartbeats > 0, 'heartbeat comments while the run trains');
-    const types = new Set(joined.map((e) => e.event));
+    const types = new Set<string>(joined.map((e) => e.type));
     for (const t of [
       'run.status',
       'run.started',
@@ -139,25 +136,26 @@ describe('a run through the HTTP API (real Postgres + Redis)', () => {
       assert.ok(types.has(t), `event type ${t} streamed`);
     }
     const last = joined.at(-1)!;
-    assert.equal(last.event, 'run.status');
-    assert.equal(last.data.status, 'succeeded');
+    assert.equal(last.type, 'run.status');
+    assert.equal(last.type === 'run.status' && last.status, 'succeeded');
     assert.ok(
-      !joined.some((e) => e.event === 'curriculum.item'),
+      !joined.some((e) => (e.type as string) === 'curriculum.item'),
       'curriculum items go to their table, not the stream',
     );
   });
 
   test('the run record: succeeded, progress 1, both iterations, best iteration, backend', async () => {
-    const run = (await alice.call<Record<string, unknown>>('GET', `/runs/${runId}`)).body;
+    const rz = alice.rz;
+    const run = await rz.ok(rz.api.GET('/runs/{id}', { params: { path: { id: runId } } }));
     assert.equal(run.status, 'succeeded');
     assert.equal(run.progress, 1);
     assert.equal(run.completedIterations, 2);
-    assert.ok([1, 2].includes(run.bestIteration as number));
+    assert.ok([1, 2].includes(run.bestIteration!));
     assert.equal(typeof run.backend, 'string');
     assert.equal(run.lastEventId, full.length);
-    const iterations = (
-      await alice.call<{ iteration: number }[]>('GET', `/runs/${runId}/iterations`)
-    ).body;
+    const iterations = await rz.ok(
+      rz.api.GET('/runs/{id}/iterations', { params: { path: { id: runId } } }),
+    );
     assert.deepEqual(
       iterations.map((i) => i.iteration),
       [1, 2],
@@ -165,39 +163,28 @@ describe('a run through the HTTP API (real Postgres + Redis)', () => {
   });
 
   test('curriculum: every candidate with its m answers; kept ones inside the band', async () => {
-    const all = (
-      await alice.call<{ total: number; items: Record<string, unknown>[] }>(
-        'GET',
-        `/runs/${runId}/curriculum?iteration=1&limit=500`,
-      )
-    ).body;
+    const rz = alice.rz;
+    const curriculum = (query: { iteration?: number; kept?: 'true' | 'false'; limit?: number }) =>
+      rz.ok(rz.api.GET('/runs/{id}/curriculum', { params: { path: { id: runId }, query } }));
+    const all = await curriculum({ iteration: 1, limit: 500 });
     assert.equal(all.total, 32);
-    const kept = (
-      await alice.call<{ total: number; items: Record<string, unknown>[] }>(
-        'GET',
-        `/runs/${runId}/curriculum?kept=true&limit=500`,
-      )
-    ).body;
+    const kept = await curriculum({ kept: 'true', limit: 500 });
     for (const it of kept.items) {
-      assert.ok((it.p as number) >= 0.3 && (it.p as number) <= 0.8, `kept p ${String(it.p)}`);
+      assert.ok(it.p >= 0.3 && it.p <= 0.8, `kept p ${it.p}`);
       assert.equal(it.dropReason, null);
     }
     for (const it of all.items) {
-      assert.equal((it.solverAnswers as unknown[]).length, 10);
-      assert.ok(
-        'uncertainty' in (it.reward as object) && 'repetitionPenalty' in (it.reward as object),
-      );
+      assert.equal(it.solverAnswers.length, 10);
+      assert.equal(typeof it.reward.uncertainty, 'number');
+      assert.equal(typeof it.reward.repetitionPenalty, 'number');
       if (!it.kept) assert.equal(typeof it.dropReason, 'string');
     }
   });
 
   test('scores: base (iteration 0) and both iterations on both benchmarks', async () => {
-    const scores = (
-      await alice.call<{ iteration: number; benchmark: string; items: number }[]>(
-        'GET',
-        `/runs/${runId}/scores`,
-      )
-    ).body;
+    const scores = await alice.rz.ok(
+      alice.rz.api.GET('/runs/{id}/scores', { params: { path: { id: runId } } }),
+    );
     assert.deepEqual(scores.map((s) => `${s.iteration}:${s.benchmark}`).sort(), [
       '0:arith-easy',
       '0:mini',
@@ -210,13 +197,15 @@ describe('a run through the HTTP API (real Postgres + Redis)', () => {
   });
 
   test('the Solver downloads as a tar.gz that the engine loads, with the shapes of the base model', async () => {
-    const res = await alice.call<Buffer>('GET', `/runs/${runId}/solver`);
-    assert.equal(res.status, 200);
-    assert.equal(res.headers.get('content-type'), 'application/gzip');
+    const rz = alice.rz;
+    const path = { id: runId };
+    const progress: number[] = [];
+    const solverTar = await rz.download('/runs/{id}/solver', { path }, (got) => progress.push(got));
+    assert.match(solverTar.filename, /\.tar\.gz$/);
+    assert.ok(progress.length > 0 && progress.at(-1) === solverTar.bytes.byteLength);
     const file = join(scratch, 'solver.tar.gz');
-    writeFileSync(file, res.body);
+    writeFileSync(file, solverTar.bytes);
     const dir = join(scratch, 'solver');
-    const { mkdirSync } = await import('node:fs');
     mkdirSync(dir);
     await tarExtract({ file, cwd: dir });
     const solver = await inspectModelDir(dir, { requireTokenizer: true });
@@ -227,70 +216,63 @@ describe('a run through the HTTP API (real Postgres + Redis)', () => {
       [...solver.weights].map(([k, t]) => [k, t.shape]),
       [...base.weights].map(([k, t]) => [k, t.shape]),
     );
-    const first = await alice.call('GET', `/runs/${runId}/solver?iteration=1`);
-    assert.equal(first.status, 200);
-    assert.equal((await alice.call('GET', `/runs/${runId}/solver?best=true`)).status, 200);
-    assert.equal((await alice.call('GET', `/runs/${runId}/challenger`)).status, 200);
-    assert.equal((await alice.call('GET', `/runs/${runId}/solver?iteration=3`)).status, 409);
+    for (const query of [{ iteration: 1 }, { best: 'true' as const }]) {
+      const tar = await rz.download('/runs/{id}/solver', { path, query });
+      assert.ok(tar.bytes.byteLength > 1000);
+    }
+    assert.ok((await rz.download('/runs/{id}/challenger', { path })).bytes.byteLength > 1000);
+    await assert.rejects(
+      rz.download('/runs/{id}/solver', { path, query: { iteration: 3 } }),
+      (err: unknown) => err instanceof ApiError && err.status === 409,
+    );
   });
 
   test('POST /evaluations scores the evolved Solver and the base model on a benchmark', async () => {
-    const run = (
-      await alice.call<{ solverModelId: string; benchmarkIds: string[] }>('GET', `/runs/${runId}`)
-    ).body;
+    const rz = alice.rz;
+    const run = await rz.ok(rz.api.GET('/runs/{id}', { params: { path: { id: runId } } }));
     const mini = run.benchmarkIds[0]!;
     const ids: string[] = [];
-    for (const modelId of [run.solverModelId, baseModelId]) {
-      const ev = await alice.call<{ id: string; status: string }>('POST', '/evaluations', {
-        modelId,
-        benchmarkIds: [mini],
-      });
-      assert.equal(ev.status, 202, JSON.stringify(ev.body));
-      ids.push(ev.body.id);
+    for (const modelId of [run.solverModelId!, baseModelId]) {
+      const ev = await rz.ok(
+        rz.api.POST('/evaluations', { body: { modelId, benchmarkIds: [mini] } }),
+      );
+      assert.equal(ev.status, 'queued');
+      ids.push(ev.id);
     }
+    const getEvaluation = (id: string) =>
+      rz.ok(rz.api.GET('/evaluations/{id}', { params: { path: { id } } }));
     for (const id of ids) {
-      let ev: {
-        status: string;
-        scores: { benchmarkId: string; metric: string; items: number; score: number }[];
-      };
-      do {
+      let ev = await getEvaluation(id);
+      while (ev.status === 'queued' || ev.status === 'running') {
         await new Promise((r) => setTimeout(r, 200));
-        ev = (await alice.call<typeof ev>('GET', `/evaluations/${id}`)).body;
-      } while (ev.status === 'queued' || ev.status === 'running');
+        ev = await getEvaluation(id);
+      }
       assert.equal(ev.status, 'succeeded');
       assert.equal(ev.scores.length, 1);
       assert.equal(ev.scores[0]!.benchmarkId, mini);
       assert.equal(ev.scores[0]!.items, 3);
     }
     // The base model's evaluation matches the run's iteration-0 score on the same benchmark.
-    const base = (
-      await alice.call<{ scores: { score: number }[] }>('GET', `/evaluations/${ids[1]}`)
-    ).body.scores[0]!.score;
-    const runScores = (
-      await alice.call<{ iteration: number; benchmarkId: string; score: number }[]>(
-        'GET',
-        `/runs/${runId}/scores`,
-      )
-    ).body;
+    const base = (await getEvaluation(ids[1]!)).scores[0]!.score;
+    const runScores = await rz.ok(
+      rz.api.GET('/runs/{id}/scores', { params: { path: { id: runId } } }),
+    );
     assert.equal(base, runScores.find((s) => s.iteration === 0 && s.benchmarkId === mini)!.score);
-    const bad = await alice.call<{ errors: { field: string }[] }>('POST', '/evaluations', {
-      modelId: baseModelId,
-      benchmarkIds: [],
-      metric: 'best@3',
+    const bad = await rz.api.POST('/evaluations', {
+      body: { modelId: baseModelId, benchmarkIds: [], metric: 'best@3' },
     });
-    assert.equal(bad.status, 400);
-    assert.deepEqual(bad.body.errors.map((e) => e.field).sort(), ['benchmarkIds', 'metric']);
+    assert.equal(bad.response.status, 400);
+    assert.deepEqual(bad.error!.errors!.map((e) => e.field).sort(), ['benchmarkIds', 'metric']);
   });
 
   test('the final Solver is registered as a model of the owner', async () => {
-    const run = (await alice.call<{ solverModelId: string }>('GET', `/runs/${runId}`)).body;
-    const m = await alice.call<{ source: string; sourceRunId: string }>(
-      'GET',
-      `/models/${run.solverModelId}`,
+    const rz = alice.rz;
+    const run = await rz.ok(rz.api.GET('/runs/{id}', { params: { path: { id: runId } } }));
+    const m = await rz.ok(
+      rz.api.GET('/models/{id}', { params: { path: { id: run.solverModelId! } } }),
     );
-    assert.equal(m.status, 200);
-    assert.equal(m.body.source, 'run');
-    assert.equal(m.body.sourceRunId, runId);
+    assert.equal(m.source, 'run');
+    assert.equal(m.sourceRunId, runId);
   });
 
   test('the webhook is retried after a 500 and arrives signed with the key secret over the body', async () => {

@@ -43,21 +43,20 @@ describe('worker death (SIGKILL mid-iteration) and takeover', () => {
   });
 
   test('a new worker completes the run; iterations, curriculum and event ids exactly once', async () => {
-    const baseId = (await alice.call<{ id: string }>('POST', '/models', { builtin: 'arith-tiny' }))
-      .body.id;
+    const rz = alice.rz;
+    const baseId = (await rz.ok(rz.api.POST('/models', { body: { builtin: 'arith-tiny' } }))).id;
     const body = ciRunBody(baseId);
-    (body.config as { iterations: number }).iterations = 3;
-    const run = await alice.call<{ id: string }>('POST', '/runs', body);
-    assert.equal(run.status, 202);
-    const id = run.body.id;
+    body.config!.iterations = 3;
+    const run = await rz.api.POST('/runs', { body });
+    assert.equal(run.response.status, 202);
+    const id = (run.data as { id: string }).id;
 
     const first = startWorker(env.env);
     workers.push(first);
     // Follow the stream until iteration 2 is under way (its dataset phase), then kill the worker.
     const seen = await readEvents(alice, id, {
       stopAfter: 10_000,
-      until: (e) =>
-        e.event === 'phase.started' && e.data.iteration === 2 && e.data.phase === 'dataset',
+      until: (e) => e.type === 'phase.started' && e.iteration === 2 && e.phase === 'dataset',
     });
     assert.ok(!seen.ended);
     first.kill('SIGKILL');
