@@ -16,13 +16,18 @@ ARG VARIANT=cpu
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY openapi/package.json ./openapi/package.json
+COPY web/package.json ./web/package.json
 RUN npm ci --omit=optional --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json nest-cli.json ./
 COPY src ./src
 COPY scripts ./scripts
 COPY migrations ./migrations
 COPY test ./test
-RUN npx tsc -p tsconfig.json && npm prune --omit=dev --omit=optional
+COPY openapi ./openapi
+COPY web ./web
+# The api (dist/), and the admin panel (web/dist/, static files the api serves at /admin).
+RUN npx tsc -p tsconfig.json && npm run build -w web && npm prune --omit=dev --omit=optional
 
 # ---- runtime bases -------------------------------------------------------------------------------
 FROM node:20-bookworm-slim AS runtime-cpu
@@ -45,8 +50,11 @@ ENV NODE_ENV=production \
     RZERO_BACKEND=auto
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/web/dist ./web/dist
 COPY package.json package-lock.json ./
 COPY assets ./assets
+# Served at /openapi.json and /docs.
+COPY openapi/openapi.json ./openapi/openapi.json
 RUN if [ "$VARIANT" = "gpu" ]; then \
       npm install --no-save --no-audit --no-fund @tensorflow/tfjs-node-gpu@4.22.0; \
     fi \

@@ -79,7 +79,7 @@ export interface paths {
         post?: never;
         /**
          * Delete a benchmark
-         * @description Built-in benchmarks cannot be deleted.
+         * @description Its items and every score recorded on it go with it. Built-in benchmarks cannot be deleted; one that a queued or running run or evaluation uses is refused (409).
          */
         delete: operations["deleteBenchmark"];
         options?: never;
@@ -185,6 +185,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who am I
+         * @description The owner and role of the calling API key.
+         */
+        get: operations["whoAmI"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/models": {
         parameters: {
             query?: never;
@@ -239,6 +259,26 @@ export interface paths {
         };
         /** Download a model (tar.gz) */
         get: operations["downloadModel"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/presets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the run presets
+         * @description Each preset with its full R-Zero configuration.
+         */
+        get: operations["listPresets"];
         put?: never;
         post?: never;
         delete?: never;
@@ -750,6 +790,20 @@ export interface components {
         Phase: "challenger" | "dataset" | "solver" | "evaluation";
         /** @enum {string} */
         PresetName: "paper" | "tiny";
+        /** @description A named starting configuration of POST /runs (`preset`), which `config` overrides. */
+        PresetView: {
+            config: components["schemas"]["RZeroConfig"];
+            description: string;
+            name: components["schemas"]["PresetName"];
+        };
+        /** @description Who the caller's key acts for (clients such as the admin panel adapt to the role). */
+        PrincipalView: {
+            /** @description null for the bootstrap key of RZERO_ADMIN_KEY. */
+            keyId: string | null;
+            owner: string;
+            /** @enum {string} */
+            role: "admin" | "user";
+        };
         RZeroConfig: {
             challenger: components["schemas"]["ChallengerConfig"];
             evaluation: components["schemas"]["EvaluationConfig"];
@@ -1541,6 +1595,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Error: BENCHMARK_IN_USE */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     listBenchmarkItems: {
@@ -1764,6 +1827,35 @@ export interface operations {
             };
             /** @description Error: INTERNAL */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    whoAmI: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrincipalView"];
+                };
+            };
+            /** @description Error: UNAUTHENTICATED */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2024,6 +2116,35 @@ export interface operations {
             };
             /** @description Error: MODEL_NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listPresets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The presets. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresetView"][];
+                };
+            };
+            /** @description Error: UNAUTHENTICATED */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

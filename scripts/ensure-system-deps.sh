@@ -2,11 +2,12 @@
 # Makes sure the machine has what the test suite and the demo need beyond npm packages:
 #   - Debian's PyTorch (the independent reference implementation in test/reference/)
 #   - docker-compose (validates docker-compose.yml; there is no Docker engine to run it)
+#   - Debian's chromium (the admin panel's browser tests drive it with playwright-core)
 # Installs what is missing with apt-get (root), so a bare Debian machine works too.
 # Usage: scripts/ensure-system-deps.sh [torch]...   (no argument = everything)
 set -euo pipefail
 
-want="${*:-torch compose}"
+want="${*:-torch compose chromium}"
 PY=/usr/bin/python3
 apt_updated=0
 
@@ -34,6 +35,12 @@ for item in $want; do
       if ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null; then
         echo "ensure-system-deps: installing docker-compose (checks docker-compose.yml)"
         apt_install docker-compose
+      fi
+      ;;
+    chromium)
+      if [ ! -x /usr/bin/chromium ]; then
+        echo "ensure-system-deps: installing chromium (admin panel browser tests)"
+        apt_install chromium
       fi
       ;;
     *)

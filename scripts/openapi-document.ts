@@ -49,6 +49,8 @@ export const SCHEMA_ROOTS = [
   'ListCurriculumQuery',
   'ListRunsQuery',
   'ModelView',
+  'PresetView',
+  'PrincipalView',
   'RegisterModelDto',
   'RunEvent',
   'RunPage',

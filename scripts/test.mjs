@@ -2,6 +2,7 @@
 // The whole test suite: system dependencies, a type-checked build, lint, then node's test runner
 // over every compiled test file. `npm test -- test/engine` narrows to files under a path;
 // RZERO_SKIP_SYSTEM_DEPS=1 / RZERO_SKIP_LINT=1 skip those steps while iterating.
+// The OpenAPI drift checks (openapi.json, schema.d.ts) are tests: test/openapi/spec.test.ts.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -20,6 +21,10 @@ if (!process.env.RZERO_SKIP_SYSTEM_DEPS) run('bash', ['scripts/ensure-system-dep
 // Postgres and Redis for the service tests: started, or installed, when missing.
 run('bash', ['scripts/ensure-services.sh']);
 run('npx', ['tsc', '-p', 'tsconfig.json']);
+// The client package compiles on its own (what another service installs), and the admin panel
+// builds into web/dist, which the api serves at /admin and the browser tests load.
+run('npm', ['run', '--silent', 'build', '-w', 'openapi']);
+run('npm', ['run', '--silent', 'build', '-w', 'web']);
 if (!process.env.RZERO_SKIP_LINT) run('npm', ['run', '--silent', 'lint']);
 
 const filters = process.argv.slice(2);

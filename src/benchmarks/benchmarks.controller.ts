@@ -106,9 +106,12 @@ export class BenchmarksController {
     );
   }
 
-  @Doc('Delete a benchmark', 'Built-in benchmarks cannot be deleted.')
+  @Doc(
+    'Delete a benchmark',
+    'Its items and every score recorded on it go with it. Built-in benchmarks cannot be deleted; one that a queued or running run or evaluation uses is refused (409).',
+  )
   @Returns(200, 'BenchmarkView', 'The deleted benchmark.')
-  @Fails('BENCHMARK_NOT_FOUND', 'FORBIDDEN')
+  @Fails('BENCHMARK_NOT_FOUND', 'FORBIDDEN', 'BENCHMARK_IN_USE')
   @Delete(':id')
   deleteBenchmark(
     @CurrentPrincipal() principal: Principal,

@@ -129,6 +129,18 @@ export class BenchmarksService {
   async deleteBenchmark(principal: Principal, id: string): Promise<BenchmarkView> {
     const b = await this.findVisible(principal, id);
     if (b.owner === null) throw new DomainError('FORBIDDEN', `benchmark ${id} is built in`);
+    // Its scores go with it (cascade); a queued or running run or evaluation would lose its items.
+    const [{ n }] = (await this.benchmarks.manager.query(
+      `SELECT (SELECT count(*) FROM runs WHERE status IN ('queued', 'running') AND benchmark_ids ? $1)
+            + (SELECT count(*) FROM evaluations WHERE status IN ('queued', 'running') AND benchmark_ids ? $1) AS n`,
+      [b.id],
+    )) as [{ n: string }];
+    if (Number(n) > 0) {
+      throw new DomainError(
+        'BENCHMARK_IN_USE',
+        `benchmark ${id} is used by ${n} queued or running run(s) or evaluation(s)`,
+      );
+    }
     await this.benchmarks.delete(b.id);
     return view(b);
   }

@@ -8,6 +8,8 @@ export type { ErrorBody } from '../common/http-error.filter';
 export type { FieldIssue } from '../common/domain-error';
 export type { ApiKeyView, CreatedApiKey } from '../auth/api-keys.service';
 export type { CreateApiKeyDto } from '../auth/dto/create-api-key.dto';
+export type { PrincipalView } from '../auth/me.controller';
+export type { PresetView } from '../runs/presets.controller';
 export type { ModelView } from '../models/models.service';
 export type { RegisterModelDto } from '../models/dto/register-model.dto';
 export type { BenchmarkItemsPage, BenchmarkView } from '../benchmarks/benchmarks.service';

@@ -9,6 +9,7 @@ import { CurriculumItemEntity } from './curriculum-item.entity';
 import { IterationEntity } from './iteration.entity';
 import { RunExecutionService } from './run-execution.service';
 import { RunEntity } from './run.entity';
+import { PresetsController } from './presets.controller';
 import { RunsController } from './runs.controller';
 import { RunsService } from './runs.service';
 
@@ -25,7 +26,7 @@ import { RunsService } from './runs.service';
     BenchmarksModule,
     EventsModule,
   ],
-  controllers: [RunsController],
+  controllers: [RunsController, PresetsController],
   providers: [RunsService, RunExecutionService],
   exports: [RunsService, RunExecutionService],
 })

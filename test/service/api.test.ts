@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { PRESETS } from '../../src/rzero';
 import { repoRoot } from '../helpers/engine';
 import { ADMIN_KEY, Api, ciRunBody, createTestEnv, startApi } from './harness';
 import type { RunningApi, TestEnv } from './harness';
@@ -66,6 +67,21 @@ describe('API contracts (real Postgres + Redis)', () => {
     const ui = await fetch(`${api.baseUrl}/docs`);
     assert.equal(ui.status, 200);
     assert.match(await ui.text(), /swagger-ui/i);
+  });
+
+  test('GET /me tells a key its owner and role; GET /presets lists the presets with their configs', async () => {
+    const me = await alice.rz.ok(alice.rz.api.GET('/me'));
+    assert.equal(me.owner, 'alice');
+    assert.equal(me.role, 'user');
+    assert.match(me.keyId ?? '', /^[0-9a-f-]{36}$/);
+    const root = await admin.rz.ok(admin.rz.api.GET('/me'));
+    assert.deepEqual(root, { owner: 'admin', role: 'admin', keyId: null });
+    const presets = await alice.rz.ok(alice.rz.api.GET('/presets'));
+    assert.deepEqual(
+      presets.map((p) => p.name),
+      Object.keys(PRESETS),
+    );
+    for (const p of presets) assert.deepEqual(p.config, PRESETS[p.name]);
   });
 
   test('a path id that is not a UUID is a 400 naming the field', async () => {
@@ -270,21 +286,29 @@ describe('API contracts (real Postgres + Redis)', () => {
     assert.equal((await admin.call<{ items: unknown[] }>('GET', '/runs')).body.items.length, 1);
   });
 
-  test('a queued run is canceled at once; a model in use cannot be deleted', async () => {
+  test('a queued run is canceled at once; a model or benchmark in use cannot be deleted', async () => {
     const up = await alice.call<{ id: string }>(
       'POST',
       '/models',
       modelForm(modelFiles(), 'second'),
     );
+    const bench = await alice.call<{ id: string }>('POST', '/benchmarks', {
+      name: 'in-use',
+      jsonl: '{"question":"1+1=?","answer":"2"}',
+    });
+    assert.equal(bench.status, 201);
     const queued = await alice.call<{ id: string; status: string }>(
       'POST',
       '/runs',
-      ciRunBody(up.body.id),
+      ciRunBody(up.body.id, { benchmarkIds: [bench.body.id] }),
     );
-    assert.equal(queued.body.status, 'queued');
+    assert.equal(queued.body.status, 'queued', JSON.stringify(queued.body));
     const del = await alice.call<Err>('DELETE', `/models/${up.body.id}`);
     assert.equal(del.status, 409);
     assert.equal(del.body.code, 'MODEL_IN_USE');
+    const delBench = await alice.call<Err>('DELETE', `/benchmarks/${bench.body.id}`);
+    assert.equal(delBench.status, 409);
+    assert.equal(delBench.body.code, 'BENCHMARK_IN_USE');
     const c = await alice.call<{ status: string; attempt: number }>(
       'POST',
       `/runs/${queued.body.id}/cancel`,
@@ -294,6 +318,7 @@ describe('API contracts (real Postgres + Redis)', () => {
     assert.equal(c.body.attempt, 0);
     assert.equal((await alice.call<Err>('POST', `/runs/${queued.body.id}/cancel`)).status, 409);
     assert.equal((await alice.call('DELETE', `/models/${up.body.id}`)).status, 200);
+    assert.equal((await alice.call('DELETE', `/benchmarks/${bench.body.id}`)).status, 200);
     const page = await alice.call<{ items: { id: string }[]; nextCursor: string }>(
       'GET',
       '/runs?limit=1',

@@ -1,0 +1,78 @@
+import { useApiQuery } from '../api/use-api-query';
+import { useBenchmarks } from '../api/use-benchmarks';
+import { useModels } from '../api/use-models';
+import { ErrorMessage } from '../components/error-message';
+import { formatAge } from '../components/format';
+import { StatusBadge } from '../components/status-badge';
+import { EvaluationForm } from './evaluation-form';
+
+const REFRESH_MS = 3000;
+
+export function EvaluationsPage() {
+  const models = useModels();
+  const benchmarks = useBenchmarks();
+  const evaluations = useApiQuery('evaluations', (rz) => rz.ok(rz.api.GET('/evaluations')), {
+    refreshMs: REFRESH_MS,
+  });
+  const benchmarkName = new Map((benchmarks.data ?? []).map((b) => [b.id, b.name]));
+
+  return (
+    <section>
+      <div className="page-head">
+        <h1>Evaluations</h1>
+      </div>
+      <ErrorMessage error={evaluations.error ?? models.error ?? benchmarks.error} />
+      <div className="table-wrap">
+        <table data-testid="evaluations-table">
+          <thead>
+            <tr>
+              <th scope="col">Status</th>
+              <th scope="col">Model</th>
+              <th scope="col">Metric</th>
+              <th scope="col">Scores</th>
+              <th scope="col">Created</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(evaluations.data ?? []).map((ev) => (
+              <tr
+                key={ev.id}
+                data-testid="evaluation-row"
+                data-evaluation-id={ev.id}
+                data-status={ev.status}
+              >
+                <td>
+                  <StatusBadge status={ev.status} />
+                </td>
+                <td>{models.nameOf(ev.modelId)}</td>
+                <td>{ev.metric}</td>
+                <td>
+                  {ev.error && <span className="bad">{ev.error}</span>}
+                  {ev.scores.length > 0 && (
+                    <ul className="plain">
+                      {ev.scores.map((s) => (
+                        <li key={`${s.benchmarkId}-${s.metric}`}>
+                          {benchmarkName.get(s.benchmarkId) ?? s.benchmarkId.slice(0, 8)}:{' '}
+                          <strong>{(s.score * 100).toFixed(1)}%</strong>{' '}
+                          <span className="muted">({s.items} items)</span>
+                        </li>
+                      ))}
+                    </ul>
+                  )}
+                  {!ev.error && ev.scores.length === 0 && <span className="muted">—</span>}
+                </td>
+                <td title={ev.createdAt}>{formatAge(ev.createdAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {evaluations.data?.length === 0 && <p className="empty">No evaluations yet.</p>}
+      <EvaluationForm
+        models={models.data ?? []}
+        benchmarks={benchmarks.data ?? []}
+        onStarted={evaluations.reload}
+      />
+    </section>
+  );
+}

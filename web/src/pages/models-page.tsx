@@ -1,0 +1,121 @@
+import { useState } from 'react';
+import type { ModelView } from '@rzero/client';
+import { useAuth } from '../api/auth-context';
+import { useConfirmedAction } from '../api/use-confirmed-action';
+import { useDownload } from '../api/use-download';
+import { useModels } from '../api/use-models';
+import { ConfirmDialog } from '../components/confirm-dialog';
+import { ErrorMessage } from '../components/error-message';
+import { formatBytes, formatCompact, formatTime } from '../components/format';
+import { ModelUploadForm } from './model-upload-form';
+
+const BUILTIN = 'arith-tiny';
+
+export function ModelsPage() {
+  const { rz, isAdmin } = useAuth();
+  const models = useModels();
+  const [registerError, setRegisterError] = useState<unknown>(null);
+
+  const registerBuiltin = async () => {
+    setRegisterError(null);
+    try {
+      await rz.ok(rz.api.POST('/models', { body: { builtin: BUILTIN } }));
+      models.reload();
+    } catch (err) {
+      setRegisterError(err);
+    }
+  };
+
+  const remove = useConfirmedAction(
+    (m: ModelView) =>
+      rz
+        .ok(rz.api.DELETE('/models/{id}', { params: { path: { id: m.id } } }))
+        .then(() => undefined),
+    models.reload,
+  );
+  const download = useDownload();
+
+  return (
+    <section>
+      <div className="page-head">
+        <h1>Models</h1>
+        <button type="button" onClick={registerBuiltin} data-testid="register-builtin">
+          Register built-in {BUILTIN}
+        </button>
+      </div>
+      <ErrorMessage error={registerError ?? download.error ?? models.error} />
+      <div className="table-wrap">
+        <table data-testid="models-table">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Architecture</th>
+              <th scope="col">Parameters</th>
+              <th scope="col">Size</th>
+              <th scope="col">Source</th>
+              <th scope="col">Created</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {(models.data ?? []).map((m) => (
+              <tr key={m.id} data-testid="model-row" data-model-id={m.id}>
+                <td>
+                  {m.name}
+                  {m.builtin && <span className="badge badge-builtin">built-in</span>}
+                </td>
+                <td>{m.architecture}</td>
+                <td className="num">{formatCompact(m.parameterCount)}</td>
+                <td className="num">{formatBytes(m.sizeBytes)}</td>
+                <td>{m.source}</td>
+                <td>{formatTime(m.createdAt)}</td>
+                <td className="actions">
+                  <button
+                    type="button"
+                    className="small"
+                    onClick={() => download.start(m.id, '/models/{id}/download', m.id)}
+                    disabled={download.active !== null}
+                    aria-label={`Download ${m.name}`}
+                    data-testid="download-model"
+                  >
+                    {download.active === m.id ? 'Downloading…' : 'Download'}
+                  </button>
+                  {(isAdmin || !m.builtin) && (
+                    <button
+                      type="button"
+                      className="danger small"
+                      onClick={() => remove.ask(m)}
+                      aria-label={`Delete ${m.name}`}
+                      data-testid="delete-model"
+                    >
+                      Delete
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {models.data?.length === 0 && (
+        <p className="empty">No models yet: register {BUILTIN} or upload one.</p>
+      )}
+      <ModelUploadForm onUploaded={models.reload} />
+      {remove.target && (
+        <ConfirmDialog
+          title={`Delete ${remove.target.name}?`}
+          confirmLabel="Delete"
+          onConfirm={remove.confirm}
+          onClose={remove.cancel}
+          busy={remove.busy}
+          error={remove.error}
+          confirmTestId="confirm-delete-model"
+        >
+          <p>The model's files are removed. Runs that used it keep their own checkpoints.</p>
+        </ConfirmDialog>
+      )}
+    </section>
+  );
+}
