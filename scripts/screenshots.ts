@@ -8,13 +8,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import type { Page } from 'playwright-core';
 import { createRzeroClient } from '../openapi/src';
 import { createApi } from '../src/app';
 import { projectRoot } from '../src/common/paths';
 import { loadConfig } from '../src/config/app-config';
 import { deleteKeysWithPrefix } from '../src/redis/redis-keys';
+import { launchChromium } from './chromium';
 import { migrate } from './migrate';
 
 const say = (s: string) => console.log(`[screenshots] ${s}`);
@@ -35,18 +35,7 @@ async function main(): Promise<void> {
   const app = await createApi(config);
   await app.listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
-  const browser = await chromium.launch({
-    executablePath: process.env.RZERO_CHROMIUM ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const rz = createRzeroClient({ baseUrl: base, apiKey: adminKey });
     const page1 = await rz.ok(

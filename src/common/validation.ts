@@ -1,6 +1,7 @@
 import { ParseIntPipe, ParseUUIDPipe, ValidationPipe } from '@nestjs/common';
+import type { ArgumentMetadata } from '@nestjs/common';
 import type { ValidationError } from 'class-validator';
-import { validationFailed } from './domain-error';
+import { DomainError, validationFailed } from './domain-error';
 import type { FieldIssue } from './domain-error';
 
 function flatten(errors: ValidationError[], prefix = ''): FieldIssue[] {
@@ -13,9 +14,32 @@ function flatten(errors: ValidationError[], prefix = ''): FieldIssue[] {
   return out;
 }
 
+/**
+ * A DTO class may check more of a request than its decorators can (e.g. StartRunDto checks the
+ * R-Zero config): `alsoCheck` runs on the raw value when the decorators fail, so the caller gets
+ * every problem in one 400 instead of the shape errors first and the rest after fixing them.
+ */
+export interface AlsoChecked {
+  alsoCheck(raw: unknown): FieldIssue[];
+}
+
+class AppValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    try {
+      return await super.transform(value, metadata);
+    } catch (err) {
+      const dto = metadata.metatype as Partial<AlsoChecked> | undefined;
+      if (!(err instanceof DomainError) || typeof dto?.alsoCheck !== 'function') throw err;
+      const seen = new Set(err.errors.map((e) => e.field));
+      const more = dto.alsoCheck(value).filter((e) => !seen.has(e.field));
+      throw more.length > 0 ? validationFailed([...err.errors, ...more]) : err;
+    }
+  }
+}
+
 /** Body and query validation: unknown fields rejected, every bad field listed with its reason. */
 export const validationPipe = (): ValidationPipe =>
-  new ValidationPipe({
+  new AppValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

@@ -10,13 +10,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../../scripts/chromium';
 import { repoRoot } from '../helpers/engine';
 import { ADMIN_KEY, Api, ciRunBody, createTestEnv, readEvents, startApi } from '../service/harness';
 import type { RunningApi, TestEnv } from '../service/harness';
 
-const CHROMIUM = process.env.RZERO_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = join(repoRoot, 'test-results');
 const RUN_TIMEOUT = 240_000;
 
@@ -53,18 +52,7 @@ describe('admin panel in chromium (real api, worker, Postgres, Redis)', () => {
     env = await createTestEnv({ RZERO_EMBEDDED_WORKER: '1' });
     api = await startApi(env.config);
     alice = await new Api(api.baseUrl, ADMIN_KEY).newKey('alice');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({
       viewport: { width: 1280, height: 800 },
       acceptDownloads: true,
@@ -123,6 +111,35 @@ describe('admin panel in chromium (real api, worker, Postgres, Redis)', () => {
     const file = join(SHOTS, download.suggestedFilename());
     await download.saveAs(file);
     assert.deepEqual([...readFileSync(file).subarray(0, 2)], [0x1f, 0x8b], 'gzip magic');
+  });
+
+  test('benchmarks: a bad JSONL is refused with its line numbers; a good one uploads and deletes', async () => {
+    await page.getByTestId('nav-benchmarks').click();
+    await page.getByTestId('benchmarks-table').waitFor();
+    const upload = async (text: string) => {
+      await page.getByTestId('benchmark-upload-file').setInputFiles({
+        name: 'mine.jsonl',
+        mimeType: 'application/jsonl',
+        buffer: Buffer.from(text),
+      });
+      await page.getByTestId('benchmark-upload-name').fill('mine');
+      await page.getByTestId('benchmark-upload-domain').selectOption('arith');
+      await page.getByTestId('benchmark-upload-submit').click();
+    };
+    allowedStatuses = [422];
+    await upload('{"question":"1+1=?","answer":"2"}\nnot json\n{"question":"2+2=?"}');
+    const error = page.getByTestId('benchmark-upload-error');
+    await error.waitFor();
+    assert.match((await error.textContent()) ?? '', /line 2[\s\S]*line 3/);
+    allowedStatuses = [];
+    assert.deepEqual(allowedSeen.splice(0), [422]);
+
+    await upload('{"question":"1+1=?","answer":"2"}\n{"question":"2+2=?","answer":"4"}');
+    const row = page.getByTestId('benchmark-row').filter({ hasText: 'mine' });
+    await row.waitFor();
+    await row.getByTestId('delete-benchmark').click();
+    await page.getByTestId('confirm-delete-benchmark').click();
+    await row.waitFor({ state: 'detached' });
   });
 
   test('new run: the API validation messages appear next to the fields; the dry-run estimate shows', async () => {

@@ -134,6 +134,17 @@ describe('API contracts (real Postgres + Redis)', () => {
       'extra',
       'preset',
     ]);
+    // Shape errors and config errors come back together, in one 400.
+    const both = await alice.call<Err>('POST', '/runs', {
+      baseModelId: baseId,
+      preset: 'tiny',
+      webhookUrl: 'not a url',
+      config: { filter: { minP: 0.9, maxP: 0.2 } },
+    });
+    assert.equal(both.status, 400);
+    const bothFields = both.body.errors!.map((e) => e.field);
+    assert.ok(bothFields.includes('webhookUrl'), JSON.stringify(bothFields));
+    assert.ok(bothFields.includes('config.filter.minP'), JSON.stringify(bothFields));
     const unknownModel = await alice.call<Err>(
       'POST',
       '/runs',

@@ -4,7 +4,19 @@ import { useState } from 'react';
  * A destructive action on one item behind a confirm dialog: `ask(item)` opens it, `confirm()` runs
  * the action (the dialog stays open with the API's error if it fails), `cancel()` closes it.
  */
-export function useConfirmedAction<T>(action: (item: T) => Promise<void>, onDone: () => void) {
+export interface ConfirmedAction<T> {
+  target: T | null;
+  ask: (item: T) => void;
+  cancel: () => void;
+  confirm: () => Promise<void>;
+  busy: boolean;
+  error: unknown;
+}
+
+export function useConfirmedAction<T>(
+  action: (item: T) => Promise<void>,
+  onDone: () => void,
+): ConfirmedAction<T> {
   const [target, setTarget] = useState<T | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);

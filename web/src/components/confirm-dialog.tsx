@@ -1,4 +1,5 @@
 import { useEffect, useRef, type ReactNode } from 'react';
+import type { ConfirmedAction } from '../api/use-confirmed-action';
 import { ErrorMessage } from './error-message';
 
 interface ConfirmDialogProps {
@@ -53,5 +54,30 @@ export function ConfirmDialog(props: ConfirmDialogProps) {
         </button>
       </div>
     </dialog>
+  );
+}
+
+/** The confirm dialog of a `useConfirmedAction`, open while it has a target. */
+export function ConfirmActionDialog<T extends { name: string }>(props: {
+  action: ConfirmedAction<T>;
+  /** "Delete", "Revoke": the title is "<verb> <name>?" and the button says the verb. */
+  verb: string;
+  confirmTestId: string;
+  children: ReactNode;
+}) {
+  const { action, verb, confirmTestId, children } = props;
+  if (!action.target) return null;
+  return (
+    <ConfirmDialog
+      title={`${verb} ${action.target.name}?`}
+      confirmLabel={verb}
+      onConfirm={action.confirm}
+      onClose={action.cancel}
+      busy={action.busy}
+      error={action.error}
+      confirmTestId={confirmTestId}
+    >
+      {children}
+    </ConfirmDialog>
   );
 }

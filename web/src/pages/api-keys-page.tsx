@@ -2,7 +2,7 @@ import type { ApiKeyView } from '@rzero/client';
 import { useRz } from '../api/auth-context';
 import { useApiQuery } from '../api/use-api-query';
 import { useConfirmedAction } from '../api/use-confirmed-action';
-import { ConfirmDialog } from '../components/confirm-dialog';
+import { ConfirmActionDialog } from '../components/confirm-dialog';
 import { ErrorMessage } from '../components/error-message';
 import { formatTime } from '../components/format';
 import { ApiKeyForm } from './api-key-form';
@@ -69,19 +69,9 @@ export function ApiKeysPage() {
         </table>
       </div>
       <ApiKeyForm onCreated={keys.reload} />
-      {revoke.target && (
-        <ConfirmDialog
-          title={`Revoke ${revoke.target.name}?`}
-          confirmLabel="Revoke"
-          onConfirm={revoke.confirm}
-          onClose={revoke.cancel}
-          busy={revoke.busy}
-          error={revoke.error}
-          confirmTestId="confirm-revoke-api-key"
-        >
-          <p>Requests with this key are refused from now on. This cannot be undone.</p>
-        </ConfirmDialog>
-      )}
+      <ConfirmActionDialog action={revoke} verb="Revoke" confirmTestId="confirm-revoke-api-key">
+        <p>Requests with this key are refused from now on. This cannot be undone.</p>
+      </ConfirmActionDialog>
     </section>
   );
 }

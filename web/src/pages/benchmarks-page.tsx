@@ -2,7 +2,7 @@ import type { BenchmarkView } from '@rzero/client';
 import { useRz } from '../api/auth-context';
 import { useBenchmarks } from '../api/use-benchmarks';
 import { useConfirmedAction } from '../api/use-confirmed-action';
-import { ConfirmDialog } from '../components/confirm-dialog';
+import { ConfirmActionDialog } from '../components/confirm-dialog';
 import { ErrorMessage } from '../components/error-message';
 import { formatTime } from '../components/format';
 import { BenchmarkUploadForm } from './benchmark-upload-form';
@@ -67,19 +67,9 @@ export function BenchmarksPage() {
         </table>
       </div>
       <BenchmarkUploadForm onUploaded={benchmarks.reload} />
-      {remove.target && (
-        <ConfirmDialog
-          title={`Delete ${remove.target.name}?`}
-          confirmLabel="Delete"
-          onConfirm={remove.confirm}
-          onClose={remove.cancel}
-          busy={remove.busy}
-          error={remove.error}
-          confirmTestId="confirm-delete-benchmark"
-        >
-          <p>Its items and every score recorded on it (in runs and evaluations) are removed.</p>
-        </ConfirmDialog>
-      )}
+      <ConfirmActionDialog action={remove} verb="Delete" confirmTestId="confirm-delete-benchmark">
+        <p>Its items and every score recorded on it (in runs and evaluations) are removed.</p>
+      </ConfirmActionDialog>
     </section>
   );
 }

@@ -4,7 +4,7 @@ import { useAuth } from '../api/auth-context';
 import { useConfirmedAction } from '../api/use-confirmed-action';
 import { useDownload } from '../api/use-download';
 import { useModels } from '../api/use-models';
-import { ConfirmDialog } from '../components/confirm-dialog';
+import { ConfirmActionDialog } from '../components/confirm-dialog';
 import { ErrorMessage } from '../components/error-message';
 import { formatBytes, formatCompact, formatTime } from '../components/format';
 import { ModelUploadForm } from './model-upload-form';
@@ -103,19 +103,9 @@ export function ModelsPage() {
         <p className="empty">No models yet: register {BUILTIN} or upload one.</p>
       )}
       <ModelUploadForm onUploaded={models.reload} />
-      {remove.target && (
-        <ConfirmDialog
-          title={`Delete ${remove.target.name}?`}
-          confirmLabel="Delete"
-          onConfirm={remove.confirm}
-          onClose={remove.cancel}
-          busy={remove.busy}
-          error={remove.error}
-          confirmTestId="confirm-delete-model"
-        >
-          <p>The model's files are removed. Runs that used it keep their own checkpoints.</p>
-        </ConfirmDialog>
-      )}
+      <ConfirmActionDialog action={remove} verb="Delete" confirmTestId="confirm-delete-model">
+        <p>The model's files are removed. Runs that used it keep their own checkpoints.</p>
+      </ConfirmActionDialog>
     </section>
   );
 }
