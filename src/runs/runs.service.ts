@@ -4,7 +4,6 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
 import { parseModelConfig } from '../engine';
-import { resolveConfig, RZeroConfigError } from '../rzero';
 import type { RZeroConfig } from '../rzero';
 import type { Principal } from '../auth/principal';
 import { canSee, isAdmin } from '../auth/principal';
@@ -20,6 +19,7 @@ import { ScoreEntity } from '../scores/score.entity';
 import { ArtifactStore } from '../storage/artifact-store';
 import { CurriculumItemEntity } from './curriculum-item.entity';
 import type { DownloadQuery, ListCurriculumQuery, ListRunsQuery } from './dto/list-runs.query';
+import { resolveRunConfig } from './dto/start-run.dto';
 import type { StartRunDto } from './dto/start-run.dto';
 import { IterationEntity } from './iteration.entity';
 import { estimateRun } from './run-estimate';
@@ -150,19 +150,9 @@ export class RunsService {
 
   /** Everything POST /runs checks, with every problem reported at once. */
   private async plan(principal: Principal, dto: StartRunDto) {
-    const issues: FieldIssue[] = [];
-    let config: RZeroConfig | null = null;
-    try {
-      config = resolveConfig(dto.preset ?? 'paper', dto.config ?? {});
-    } catch (err) {
-      if (!(err instanceof RZeroConfigError)) throw err;
-      issues.push(
-        ...err.issues.map((i) => ({
-          field: i.field === 'preset' ? 'preset' : `config.${i.field}`,
-          reason: i.reason,
-        })),
-      );
-    }
+    const resolved = resolveRunConfig(dto.preset ?? 'paper', dto.config ?? {});
+    const config = resolved.config;
+    const issues: FieldIssue[] = [...resolved.issues];
     const model = await this.models.findVisible(principal, dto.baseModelId).catch(() => null);
     if (!model) issues.push({ field: 'baseModelId', reason: `model ${dto.baseModelId} not found` });
     const domain =

@@ -1,6 +1,6 @@
 import { IsArray, IsIn, IsObject, IsOptional, IsUUID, IsUrl, ArrayMaxSize } from 'class-validator';
 import { PRESETS, resolveConfig, RZeroConfigError } from '../../rzero';
-import type { PresetName, RZeroConfigOverrides } from '../../rzero';
+import type { PresetName, RZeroConfig, RZeroConfigOverrides } from '../../rzero';
 import type { FieldIssue } from '../../common/domain-error';
 
 /**
@@ -44,16 +44,28 @@ export class StartRunDto {
   static alsoCheck(raw: unknown): FieldIssue[] {
     const body = (raw ?? {}) as { preset?: unknown; config?: unknown };
     const preset = body.preset ?? 'paper';
+    const config = body.config ?? {};
     if (typeof preset !== 'string' || !(preset in PRESETS)) return [];
-    if (typeof body.config !== 'object' || body.config === null || Array.isArray(body.config)) {
-      return [];
-    }
-    try {
-      resolveConfig(preset as PresetName, body.config as Record<string, unknown>);
-      return [];
-    } catch (err) {
-      if (!(err instanceof RZeroConfigError)) throw err;
-      return err.issues.map((i) => ({ field: `config.${i.field}`, reason: i.reason }));
-    }
+    if (typeof config !== 'object' || config === null || Array.isArray(config)) return [];
+    return resolveRunConfig(preset as PresetName, config as Record<string, unknown>).issues;
+  }
+}
+
+/** The preset with the request's overrides, or every problem as request fields (`config.*`). */
+export function resolveRunConfig(
+  preset: PresetName,
+  overrides: RZeroConfigOverrides | Record<string, unknown>,
+): { config: RZeroConfig | null; issues: FieldIssue[] } {
+  try {
+    return { config: resolveConfig(preset, overrides), issues: [] };
+  } catch (err) {
+    if (!(err instanceof RZeroConfigError)) throw err;
+    return {
+      config: null,
+      issues: err.issues.map((i) => ({
+        field: i.field === 'preset' ? 'preset' : `config.${i.field}`,
+        reason: i.reason,
+      })),
+    };
   }
 }

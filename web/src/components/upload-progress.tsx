@@ -1,3 +1,4 @@
+import { ErrorMessage } from './error-message';
 import { formatBytes } from './format';
 
 export interface Progress {
@@ -15,5 +16,28 @@ export function UploadProgress({ progress, testId }: { progress: Progress; testI
         {formatBytes(progress.sent)} of {formatBytes(progress.total)}
       </span>
     </div>
+  );
+}
+
+/** The end of an upload form: progress while sending, the API's error, the submit button. */
+export function UploadFooter(props: {
+  progress: Progress | null;
+  error: unknown;
+  testPrefix: string;
+}) {
+  const { progress, error, testPrefix } = props;
+  return (
+    <>
+      {progress && <UploadProgress progress={progress} testId={`${testPrefix}-progress`} />}
+      <ErrorMessage error={error} testId={`${testPrefix}-error`} />
+      <button
+        type="submit"
+        className="primary"
+        disabled={progress !== null}
+        data-testid={`${testPrefix}-submit`}
+      >
+        {progress ? 'Uploading…' : 'Upload'}
+      </button>
+    </>
   );
 }

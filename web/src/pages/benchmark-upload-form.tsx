@@ -1,8 +1,7 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { useRz } from '../api/auth-context';
-import { ErrorMessage } from '../components/error-message';
 import { useUpload } from '../api/use-upload';
-import { UploadProgress } from '../components/upload-progress';
+import { UploadFooter } from '../components/upload-progress';
 
 type Domain = 'arith' | 'math';
 
@@ -70,16 +69,7 @@ export function BenchmarkUploadForm({ onUploaded }: { onUploaded: () => void }) 
           <option value="arith">arith</option>
         </select>
       </div>
-      {progress && <UploadProgress progress={progress} testId="benchmark-upload-progress" />}
-      <ErrorMessage error={error} testId="benchmark-upload-error" />
-      <button
-        type="submit"
-        className="primary"
-        disabled={progress !== null}
-        data-testid="benchmark-upload-submit"
-      >
-        {progress ? 'Uploading…' : 'Upload'}
-      </button>
+      <UploadFooter progress={progress} error={error} testPrefix="benchmark-upload" />
     </form>
   );
 }

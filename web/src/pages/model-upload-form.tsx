@@ -1,8 +1,7 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { useRz } from '../api/auth-context';
-import { ErrorMessage } from '../components/error-message';
 import { useUpload } from '../api/use-upload';
-import { UploadProgress } from '../components/upload-progress';
+import { UploadFooter } from '../components/upload-progress';
 
 /** Uploads a Hugging Face model directory's files (config, safetensors, tokenizer). */
 export function ModelUploadForm({ onUploaded }: { onUploaded: () => void }) {
@@ -55,16 +54,7 @@ export function ModelUploadForm({ onUploaded }: { onUploaded: () => void }) {
           data-testid="model-upload-name"
         />
       </div>
-      {progress && <UploadProgress progress={progress} testId="model-upload-progress" />}
-      <ErrorMessage error={error} testId="model-upload-error" />
-      <button
-        type="submit"
-        className="primary"
-        disabled={progress !== null}
-        data-testid="model-upload-submit"
-      >
-        {progress ? 'Uploading…' : 'Upload'}
-      </button>
+      <UploadFooter progress={progress} error={error} testPrefix="model-upload" />
     </form>
   );
 }
