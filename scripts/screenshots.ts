@@ -56,7 +56,8 @@ async function main(): Promise<void> {
       () =>
         document.querySelector('[data-testid="run-status"]')?.textContent?.trim() === 'succeeded',
     );
-    await waitForPoints(page, 'chart-scores');
+    // Every event is on the charts once the stream has ended.
+    await page.waitForSelector('[data-testid="event-stream"][data-state="ended"]');
     await shoot(page, join(root, 'docs/admin-run-page.png'));
 
     await page.getByTestId('open-curriculum').click();
@@ -71,14 +72,6 @@ async function main(): Promise<void> {
     await app.close();
     await deleteKeysWithPrefix(config.redisUrl, config.redisPrefix);
   }
-}
-
-async function waitForPoints(page: Page, chart: string): Promise<void> {
-  await page.waitForFunction(
-    (id) =>
-      Number(document.querySelector(`[data-testid="${id}"]`)?.getAttribute('data-points')) > 0,
-    chart,
-  );
 }
 
 async function shoot(page: Page, path: string): Promise<void> {

@@ -38,6 +38,9 @@ describe('admin panel in chromium (real api, worker, Postgres, Redis)', () => {
 
   const points = async (chart: string): Promise<number> =>
     Number(await page.getByTestId(chart).getAttribute('data-points'));
+  /** The run's whole event stream has been read (the charts hold every event). */
+  const streamEnded = () =>
+    page.waitForSelector('[data-testid="event-stream"][data-state="ended"]', { timeout: 30_000 });
   const shot = async (name: string) => {
     await page.mouse.move(0, 0); // no chart tooltip in the picture
     await page.screenshot({ path: join(SHOTS, name), fullPage: true });
@@ -203,6 +206,8 @@ describe('admin panel in chromium (real api, worker, Postgres, Redis)', () => {
     }
     assert.equal(status, 'succeeded');
     assert.ok(seen.size >= 3, `step charts updated live (${[...seen].join(', ')})`);
+    // The status is polled; the charts follow the event stream, which may still be a step behind.
+    await streamEnded();
     // What the panel plots is what the API recorded: every step event, every iteration, every score.
     const { events } = await readEvents(alice, runId);
     const count = (type: string) => events.filter((e) => e.type === type).length;
@@ -302,6 +307,7 @@ describe('admin panel in chromium (real api, worker, Postgres, Redis)', () => {
       () =>
         document.querySelector('[data-testid="run-status"]')?.textContent?.trim() === 'succeeded',
     );
+    await streamEnded();
     const overflow = await page.evaluate(
       () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
     );

@@ -67,7 +67,7 @@ export function RunPage({ runId }: { runId: string }) {
         <h1>
           Run <span className="mono">{run.id.slice(0, 8)}</span>
         </h1>
-        <span className="stream" aria-live="polite">
+        <span className="stream" aria-live="polite" data-testid="event-stream" data-state={stream}>
           events: {STREAM_TEXT[stream]}
           {timeline.lastEventId > 0 && ` · #${timeline.lastEventId}`}
         </span>

@@ -42,6 +42,11 @@ export function useRunTimeline(runId: string, onEvent?: (e: RunEvent) => void) {
     });
     sub.done.then(
       (result) => {
+        // 'ended' promises every event is on the charts: apply what is still pending first.
+        if (timer !== undefined) {
+          window.clearTimeout(timer);
+          flush();
+        }
         if (result.ended) setStream('ended');
       },
       (err: unknown) => {
