@@ -120,7 +120,7 @@ export function CurriculumPage({ runId }: { runId: string }) {
       </div>
       {page.data && items.length === 0 && <p className="empty">No question matches.</p>}
       <div className="pager">
-        <span data-testid="curriculum-total">
+        <span data-testid="curriculum-total" data-total={total}>
           {total === 0
             ? '0 questions'
             : `${offset + 1}–${offset + items.length} of ${total} questions`}

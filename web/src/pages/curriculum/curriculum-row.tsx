@@ -44,6 +44,7 @@ export function CurriculumRow({ item, expanded, onToggle }: CurriculumRowProps) 
           }
         }}
         data-testid="curriculum-row"
+        data-kept={item.kept}
       >
         <td className="mono">
           {item.iteration}.{item.index}
