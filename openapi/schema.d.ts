@@ -1106,6 +1106,8 @@ export interface components {
             error?: string;
             /** @description 1, 2, 3, ... per run; also the SSE `id:` field (send it back as Last-Event-ID to resume). */
             id: number;
+            /** @description Why a running run went back to `queued`: its worker was shutting down and stopped it between two steps. The next worker resumes it after its last completed iteration. */
+            reason?: string;
             /** @description The iteration the run resumes after (completed iterations found). */
             resumedAfter?: number;
             runId: string;

@@ -10,6 +10,11 @@ export interface RunStatusEvent {
   /** The iteration the run resumes after (completed iterations found). */
   resumedAfter?: number;
   error?: string;
+  /**
+   * Why a running run went back to `queued`: its worker was shutting down and stopped it between
+   * two steps. The next worker resumes it after its last completed iteration.
+   */
+  reason?: string;
 }
 
 /** What the event log stores and SSE sends: the loop's events (not each curriculum item) + status. */

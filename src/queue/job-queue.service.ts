@@ -23,9 +23,25 @@ export class JobQueue {
     );
   }
 
-  /** Drops a run's job while it still waits (a canceled queued run). */
-  async removeRun(runId: string): Promise<void> {
-    const job = await this.runs.getJob(runJobId(runId));
+  /**
+   * Queues a run again after its worker stopped it between steps (the worker is shutting down);
+   * whichever worker takes it resumes after the last completed iteration.
+   */
+  async requeueRun(runId: string, interruptedAttempt: number): Promise<void> {
+    await this.runs.add(
+      JobName.RunCoevolution,
+      { name: JobName.RunCoevolution, runId },
+      {
+        jobId: runJobId(runId, interruptedAttempt),
+        removeOnComplete: 1000,
+        removeOnFail: 1000,
+      },
+    );
+  }
+
+  /** Drops a run's job while it still waits (a canceled queued run; `attempt` as in the row). */
+  async removeRun(runId: string, attempt: number): Promise<void> {
+    const job = await this.runs.getJob(runJobId(runId, attempt));
     if (job && (await job.isWaiting())) await job.remove().catch(() => undefined);
   }
 

@@ -1,6 +1,7 @@
 /**
  * The job catalogue: queue names, job names and their data as one discriminated union. Job ids
- * derive from entity ids, so a run or an evaluation is never queued twice.
+ * derive from entity ids, so a run or an evaluation is never queued twice (a run that a stopping
+ * worker handed back is queued again under its attempt number).
  */
 export enum QueueName {
   Runs = 'runs',
@@ -32,6 +33,8 @@ export interface DeliverWebhookJob {
 
 export type JobData = RunCoevolutionJob | RunEvaluationJob | DeliverWebhookJob;
 
-export const runJobId = (runId: string): string => `run:${runId}`;
+/** The run's job: its first, or the one queued after attempt `attempt` was interrupted. */
+export const runJobId = (runId: string, attempt = 0): string =>
+  attempt === 0 ? `run:${runId}` : `run:${runId}:after-attempt-${attempt}`;
 export const evaluationJobId = (id: string): string => `evaluation:${id}`;
 export const webhookJobId = (runId: string, status: string): string => `webhook:${runId}:${status}`;

@@ -4,7 +4,13 @@
  * RZERO_EMBEDDED_WORKER=1).
  */
 import { InjectQueue } from '@nestjs/bull';
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import type { Job, Queue } from 'bull';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
@@ -15,7 +21,7 @@ import { JobName, QueueName } from './jobs';
 import type { DeliverWebhookJob, RunCoevolutionJob, RunEvaluationJob } from './jobs';
 
 @Injectable()
-export class QueueProcessors implements OnApplicationBootstrap {
+export class QueueProcessors implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger(QueueProcessors.name);
 
   constructor(
@@ -40,5 +46,16 @@ export class QueueProcessors implements OnApplicationBootstrap {
       this.webhooks.deliverWebhook(job.data.runId, job.data.status, job.attemptsMade + 1),
     );
     this.log.log({ concurrency: n }, 'worker consuming queues runs, evaluations, webhooks');
+  }
+
+  /**
+   * Shutdown (SIGTERM, SIGINT): take no new job, then hand the runs in progress back to the queue
+   * at their next step. Bull's own close, which comes after this hook, then waits only for the
+   * evaluations and webhook deliveries in progress.
+   */
+  async beforeApplicationShutdown(signal?: string): Promise<void> {
+    const queues = [this.runsQueue, this.evaluationsQueue, this.webhooksQueue];
+    await Promise.all(queues.map((q) => q.pause(true, true)));
+    await this.runs.interruptAll(`worker shutting down (${signal ?? 'close'})`);
   }
 }

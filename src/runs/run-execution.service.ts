@@ -18,14 +18,24 @@ import { roleDirKey, runWorkKey } from './run-paths';
 import { RunEntity } from './run.entity';
 import type { RunStatus } from './run.entity';
 
+/** The abort reason when this worker stops its runs because the process is shutting down. */
+class WorkerStopping {
+  constructor(readonly why: string) {}
+}
+
 /**
  * Runs one R-Zero run on this worker: claims it (a new attempt fences off any older worker),
  * resumes from the last iteration recorded in Postgres, calls `coevolve` with a recorder as its
- * hook, and finishes it as succeeded, canceled or failed.
+ * hook, and finishes it as succeeded, canceled or failed, or hands it back to the queue when the
+ * worker shuts down.
  */
 @Injectable()
 export class RunExecutionService {
   private readonly log = new Logger(RunExecutionService.name);
+  /** Runs in progress on this worker, by id: their abort controllers and completion. */
+  private readonly active = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  /** Set once the worker is shutting down: a run claimed after that is handed back at once. */
+  private stopping: WorkerStopping | null = null;
 
   constructor(
     @InjectRepository(RunEntity) private readonly runs: Repository<RunEntity>,
@@ -45,6 +55,31 @@ export class RunExecutionService {
       return;
     }
     const controller = new AbortController();
+    if (this.stopping) controller.abort(this.stopping);
+    const done = this.execute(run, controller);
+    this.active.set(run.id, { controller, done });
+    try {
+      await done;
+    } finally {
+      this.active.delete(run.id);
+    }
+  }
+
+  /**
+   * Stops every run of this worker at its next step and puts it back on the queue, status
+   * `queued`, for the next worker to resume after its last completed iteration; resolves when
+   * all of them are handed back. Called while the process shuts down (SIGTERM), so a deploy or
+   * a scale-down never waits for a run to finish, nor loses more than the current iteration.
+   */
+  async interruptAll(why: string): Promise<void> {
+    this.stopping = new WorkerStopping(why);
+    const runs = [...this.active.values()];
+    for (const r of runs) r.controller.abort(this.stopping);
+    await Promise.allSettled(runs.map((r) => r.done));
+  }
+
+  private async execute(run: RunEntity, controller: AbortController): Promise<void> {
+    const runId = run.id;
     const recorder = new RunRecorder(
       this.events,
       {
@@ -53,11 +88,11 @@ export class RunExecutionService {
         iterations: run.config.iterations,
         baseModelId: run.baseModelId,
       },
-      () => controller.abort(),
+      () => controller.abort('canceled'),
     );
     const log = { runId, attempt: run.attempt };
     try {
-      if (run.cancelRequestedAt) throw new RZeroAbortedError();
+      if (run.cancelRequestedAt || controller.signal.aborted) throw new RZeroAbortedError();
       const workDir = this.store.path(runWorkKey(run.id));
       await this.alignWorkDir(workDir, run.completedIterations, run.config.iterations);
       await recorder.status('running', {
@@ -99,6 +134,18 @@ export class RunExecutionService {
         this.log.warn(log, 'another worker took this run over; stopping');
         return;
       }
+      const stopping: unknown = controller.signal.reason;
+      if (
+        err instanceof RZeroAbortedError &&
+        stopping instanceof WorkerStopping &&
+        !run.cancelRequestedAt
+      ) {
+        await this.handBack(recorder, run, stopping.why).catch((e2: unknown) => {
+          if (!(e2 instanceof StaleAttemptError)) throw e2;
+        });
+        this.log.warn(log, `handed back to the queue: ${stopping.why}`);
+        return;
+      }
       if (err instanceof RZeroAbortedError) {
         await this.finish(recorder, run, 'canceled', null);
         this.log.log(log, 'run canceled');
@@ -136,6 +183,15 @@ export class RunExecutionService {
     for (let k = completed + 1; k <= total; k++) {
       await fs.rm(join(iterationDir(workDir, k), 'summary.json'), { force: true });
     }
+  }
+
+  /**
+   * Status `queued` (one event, fenced by this attempt) and a new job. Should the process die in
+   * between, the current job's lock expires and Bull delivers it again, which resumes the same way.
+   */
+  private async handBack(recorder: RunRecorder, run: RunEntity, why: string): Promise<void> {
+    await recorder.status('queued', { reason: why }, { phase: null });
+    await this.queue.requeueRun(run.id, run.attempt);
   }
 
   private async finish(

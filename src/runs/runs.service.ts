@@ -263,7 +263,7 @@ export class RunsService {
             phase: null,
           },
         );
-        await this.queue.removeRun(run.id);
+        await this.queue.removeRun(run.id, row.attempt);
         if (run.webhookUrl) await this.queue.enqueueWebhook(run.id, 'canceled');
       } catch (err) {
         // A worker took the run in between: it will see the request at its next step.

@@ -2,7 +2,8 @@
  * A worker process is SIGKILLed in the middle of an iteration; after its job lock expires a new
  * worker process takes the run over and resumes from the last completed iteration. Each
  * iteration is recorded exactly once, curriculum rows are not duplicated, and event ids stay
- * 1, 2, 3, ... with no id written twice.
+ * 1, 2, 3, ... with no id written twice. A worker sent SIGTERM instead stops its run at the next
+ * step and hands it back to the queue, and the next worker resumes it the same way.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,11 +22,22 @@ function startWorker(env: Record<string, string>): ChildProcess {
   });
 }
 
-describe('worker death (SIGKILL mid-iteration) and takeover', () => {
+/** Sends the signal and resolves with how the process ended. */
+function stop(w: ChildProcess, signal: NodeJS.Signals) {
+  return new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    if (w.exitCode !== null || w.signalCode !== null)
+      return resolve({ code: w.exitCode, signal: w.signalCode });
+    w.once('exit', (code, sig) => resolve({ code, signal: sig }));
+    w.kill(signal);
+  });
+}
+
+describe('worker death (SIGKILL) or shutdown (SIGTERM) mid-iteration; another worker resumes', () => {
   let env: TestEnv;
   let api: RunningApi;
   let alice: Api;
   const workers: ChildProcess[] = [];
+  let baseId: string;
 
   before(async () => {
     env = await createTestEnv({
@@ -35,6 +47,8 @@ describe('worker death (SIGKILL mid-iteration) and takeover', () => {
     });
     api = await startApi(env.config);
     alice = await new Api(api.baseUrl, ADMIN_KEY).newKey('alice');
+    baseId = (await alice.rz.ok(alice.rz.api.POST('/models', { body: { builtin: 'arith-tiny' } })))
+      .id;
   });
   after(async () => {
     for (const w of workers) w.kill('SIGKILL');
@@ -44,7 +58,6 @@ describe('worker death (SIGKILL mid-iteration) and takeover', () => {
 
   test('a new worker completes the run; iterations, curriculum and event ids exactly once', async () => {
     const rz = alice.rz;
-    const baseId = (await rz.ok(rz.api.POST('/models', { body: { builtin: 'arith-tiny' } }))).id;
     const body = ciRunBody(baseId);
     body.config!.iterations = 3;
     const run = await rz.api.POST('/runs', { body });
@@ -59,8 +72,7 @@ describe('worker death (SIGKILL mid-iteration) and takeover', () => {
       until: (e) => e.type === 'phase.started' && e.iteration === 2 && e.phase === 'dataset',
     });
     assert.ok(!seen.ended);
-    first.kill('SIGKILL');
-    await new Promise((r) => first.once('exit', r));
+    await stop(first, 'SIGKILL');
     const killedAt = seen.events.at(-1)!.id;
 
     workers.push(startWorker(env.env));
@@ -126,6 +138,58 @@ describe('worker death (SIGKILL mid-iteration) and takeover', () => {
     assert.deepEqual(
       rest.events.map((e) => e.id),
       rest.events.map((_, i) => killedAt + 1 + i),
+    );
+  });
+  test('SIGTERM: the worker stops at its next step and hands the run back; the next worker resumes it', async (t) => {
+    // An idle worker (the one that finished the run above) exits on SIGTERM with nothing to hand back.
+    for (const w of workers.filter((p) => p.exitCode === null && p.signalCode === null)) {
+      const exit = await stop(w, 'SIGTERM');
+      assert.ok(exit.signal === 'SIGTERM' || exit.code === 0, JSON.stringify(exit));
+    }
+    const rz = alice.rz;
+    const run = await rz.api.POST('/runs', { body: ciRunBody(baseId) });
+    const id = (run.data as { id: string }).id;
+
+    const first = startWorker(env.env);
+    workers.push(first);
+    const seen = await readEvents(alice, id, {
+      stopAfter: 10_000,
+      until: (e) => e.type === 'phase.started' && e.iteration === 2 && e.phase === 'dataset',
+    });
+    assert.ok(!seen.ended);
+    const t0 = Date.now();
+    const exit = await stop(first, 'SIGTERM');
+    t.diagnostic(`the worker exited ${Date.now() - t0} ms after SIGTERM`);
+    assert.ok(exit.signal === 'SIGTERM' || exit.code === 0, JSON.stringify(exit));
+    // The worker did not wait for the run: it is back on the queue, iteration 2 not done.
+    const handedBack = await rz.ok(rz.api.GET('/runs/{id}', { params: { path: { id } } }));
+    assert.equal(handedBack.status, 'queued');
+    assert.equal(handedBack.completedIterations, 1);
+    assert.equal(handedBack.phase, null);
+
+    workers.push(startWorker(env.env));
+    const done = await alice.waitForRun(id, ['succeeded', 'failed', 'canceled'], 240_000);
+    assert.equal(done.status, 'succeeded', String(done.error));
+    assert.equal(done.attempt, 2);
+    const { events } = await readEvents(alice, id);
+    assert.deepEqual(
+      events.map((e) => e.id),
+      events.map((_, i) => i + 1),
+    );
+    const statuses = events.flatMap((e) =>
+      e.type === 'run.status'
+        ? [[e.status, e.attempt ?? null, e.resumedAfter ?? null, e.reason ?? null]]
+        : [],
+    );
+    assert.deepEqual(statuses, [
+      ['running', 1, null, null],
+      ['queued', null, null, 'worker shutting down (SIGTERM)'],
+      ['running', 2, 1, null],
+      ['succeeded', null, null, null],
+    ]);
+    assert.deepEqual(
+      events.filter((e) => e.type === 'iteration.completed').map((e) => e.iteration),
+      [1, 2],
     );
   });
 });
