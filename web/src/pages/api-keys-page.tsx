@@ -3,8 +3,10 @@ import { useRz } from '../api/auth-context';
 import { useApiQuery } from '../api/use-api-query';
 import { useConfirmedAction } from '../api/use-confirmed-action';
 import { ConfirmActionDialog } from '../components/confirm-dialog';
+import { DangerButton } from '../components/danger-button';
 import { ErrorMessage } from '../components/error-message';
 import { formatTime } from '../components/format';
+import { TableHead } from '../components/table-head';
 import { ApiKeyForm } from './api-key-form';
 
 export function ApiKeysPage() {
@@ -26,20 +28,10 @@ export function ApiKeysPage() {
       <ErrorMessage error={keys.error} />
       <div className="table-wrap">
         <table data-testid="api-keys-table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Owner</th>
-              <th scope="col">Role</th>
-              <th scope="col">Prefix</th>
-              <th scope="col">Created</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Revoked</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={['Name', 'Owner', 'Role', 'Prefix', 'Created', 'Last used', 'Revoked']}
+            actions
+          />
           <tbody>
             {(keys.data ?? []).map((k) => (
               <tr key={k.id} data-testid="api-key-row" data-api-key-id={k.id}>
@@ -52,15 +44,12 @@ export function ApiKeysPage() {
                 <td>{k.revokedAt ? formatTime(k.revokedAt) : '—'}</td>
                 <td>
                   {!k.revokedAt && (
-                    <button
-                      type="button"
-                      className="danger small"
+                    <DangerButton
+                      verb="Revoke"
+                      target={k.name}
                       onClick={() => revoke.ask(k)}
-                      aria-label={`Revoke ${k.name}`}
-                      data-testid="revoke-api-key"
-                    >
-                      Revoke
-                    </button>
+                      testId="revoke-api-key"
+                    />
                   )}
                 </td>
               </tr>

@@ -3,8 +3,10 @@ import { useRz } from '../api/auth-context';
 import { useBenchmarks } from '../api/use-benchmarks';
 import { useConfirmedAction } from '../api/use-confirmed-action';
 import { ConfirmActionDialog } from '../components/confirm-dialog';
+import { DangerButton } from '../components/danger-button';
 import { ErrorMessage } from '../components/error-message';
 import { formatTime } from '../components/format';
+import { TableHead } from '../components/table-head';
 import { BenchmarkUploadForm } from './benchmark-upload-form';
 
 export function BenchmarksPage() {
@@ -25,18 +27,7 @@ export function BenchmarksPage() {
       <ErrorMessage error={benchmarks.error} />
       <div className="table-wrap">
         <table data-testid="benchmarks-table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Domain</th>
-              <th scope="col">Items</th>
-              <th scope="col">Owner</th>
-              <th scope="col">Created</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Name', 'Domain', 'Items', 'Owner', 'Created']} actions />
           <tbody>
             {(benchmarks.data ?? []).map((b) => (
               <tr key={b.id} data-testid="benchmark-row" data-benchmark-id={b.id}>
@@ -50,15 +41,12 @@ export function BenchmarksPage() {
                 <td>{formatTime(b.createdAt)}</td>
                 <td>
                   {!b.builtin && (
-                    <button
-                      type="button"
-                      className="danger small"
+                    <DangerButton
+                      verb="Delete"
+                      target={b.name}
                       onClick={() => remove.ask(b)}
-                      aria-label={`Delete ${b.name}`}
-                      data-testid="delete-benchmark"
-                    >
-                      Delete
-                    </button>
+                      testId="delete-benchmark"
+                    />
                   )}
                 </td>
               </tr>

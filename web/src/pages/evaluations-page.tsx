@@ -4,6 +4,7 @@ import { useModels } from '../api/use-models';
 import { ErrorMessage } from '../components/error-message';
 import { formatAge } from '../components/format';
 import { StatusBadge } from '../components/status-badge';
+import { TableHead } from '../components/table-head';
 import { EvaluationForm } from './evaluation-form';
 
 const REFRESH_MS = 3000;
@@ -24,15 +25,7 @@ export function EvaluationsPage() {
       <ErrorMessage error={evaluations.error ?? models.error ?? benchmarks.error} />
       <div className="table-wrap">
         <table data-testid="evaluations-table">
-          <thead>
-            <tr>
-              <th scope="col">Status</th>
-              <th scope="col">Model</th>
-              <th scope="col">Metric</th>
-              <th scope="col">Scores</th>
-              <th scope="col">Created</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Status', 'Model', 'Metric', 'Scores', 'Created']} />
           <tbody>
             {(evaluations.data ?? []).map((ev) => (
               <tr

@@ -5,8 +5,10 @@ import { useConfirmedAction } from '../api/use-confirmed-action';
 import { useDownload } from '../api/use-download';
 import { useModels } from '../api/use-models';
 import { ConfirmActionDialog } from '../components/confirm-dialog';
+import { DangerButton } from '../components/danger-button';
 import { ErrorMessage } from '../components/error-message';
 import { formatBytes, formatCompact, formatTime } from '../components/format';
+import { TableHead } from '../components/table-head';
 import { ModelUploadForm } from './model-upload-form';
 
 const BUILTIN = 'arith-tiny';
@@ -46,19 +48,10 @@ export function ModelsPage() {
       <ErrorMessage error={registerError ?? download.error ?? models.error} />
       <div className="table-wrap">
         <table data-testid="models-table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Architecture</th>
-              <th scope="col">Parameters</th>
-              <th scope="col">Size</th>
-              <th scope="col">Source</th>
-              <th scope="col">Created</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={['Name', 'Architecture', 'Parameters', 'Size', 'Source', 'Created']}
+            actions
+          />
           <tbody>
             {(models.data ?? []).map((m) => (
               <tr key={m.id} data-testid="model-row" data-model-id={m.id}>
@@ -83,15 +76,12 @@ export function ModelsPage() {
                     {download.active === m.id ? 'Downloading…' : 'Download'}
                   </button>
                   {(isAdmin || !m.builtin) && (
-                    <button
-                      type="button"
-                      className="danger small"
+                    <DangerButton
+                      verb="Delete"
+                      target={m.name}
                       onClick={() => remove.ask(m)}
-                      aria-label={`Delete ${m.name}`}
-                      data-testid="delete-model"
-                    >
-                      Delete
-                    </button>
+                      testId="delete-model"
+                    />
                   )}
                 </td>
               </tr>

@@ -6,6 +6,7 @@ import { ErrorMessage } from '../components/error-message';
 import { formatAge } from '../components/format';
 import { ProgressBar } from '../components/progress-bar';
 import { StatusBadge } from '../components/status-badge';
+import { TableHead } from '../components/table-head';
 import { Link } from '../router/router';
 
 const STATUSES: RunStatus[] = ['queued', 'running', 'succeeded', 'failed', 'canceled'];
@@ -89,17 +90,9 @@ export function RunsPage() {
       <ErrorMessage error={runs.error} />
       <div className="table-wrap">
         <table data-testid="runs-table">
-          <thead>
-            <tr>
-              <th scope="col">Run</th>
-              <th scope="col">Status</th>
-              <th scope="col">Progress</th>
-              <th scope="col">Where</th>
-              <th scope="col">Base model</th>
-              <th scope="col">Preset</th>
-              <th scope="col">Created</th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={['Run', 'Status', 'Progress', 'Where', 'Base model', 'Preset', 'Created']}
+          />
           <tbody>
             {items.map((run) => (
               <tr key={run.id} data-testid="run-row" data-run-id={run.id} data-status={run.status}>

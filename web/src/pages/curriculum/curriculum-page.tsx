@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useApiQuery } from '../../api/use-api-query';
 import { ErrorMessage } from '../../components/error-message';
+import { TableHead } from '../../components/table-head';
 import { useDebounced } from '../../components/use-debounced';
 import { Link } from '../../router/router';
 import { CurriculumRow } from './curriculum-row';
@@ -91,18 +92,18 @@ export function CurriculumPage({ runId }: { runId: string }) {
       <ErrorMessage error={page.error ?? run.error} />
       <div className="table-wrap">
         <table data-testid="curriculum-table" aria-busy={page.loading}>
-          <thead>
-            <tr>
-              <th scope="col">#</th>
-              <th scope="col">Question</th>
-              <th scope="col">Majority</th>
-              <th scope="col">p̂</th>
-              <th scope="col">Kept / drop reason</th>
-              <th scope="col">Cluster</th>
-              <th scope="col">Reward: uncertainty / repetition</th>
-              <th scope="col">Oracle</th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={[
+              '#',
+              'Question',
+              'Majority',
+              'p̂',
+              'Kept / drop reason',
+              'Cluster',
+              'Reward: uncertainty / repetition',
+              'Oracle',
+            ]}
+          />
           <tbody>
             {items.map((item) => {
               const id = `${item.iteration}:${item.index}`;
