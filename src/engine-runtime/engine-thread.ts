@@ -8,7 +8,9 @@
  *   parent -> thread  {kind: 'ack', seq} | {kind: 'nack', seq, message}
  *   parent -> thread  {kind: 'abort'}              the loop stops at its next step
  *   thread -> parent  {kind: 'done'} | {kind: 'error', name, message}
- * Every event is persisted before the loop goes on, exactly as with an in-process hook.
+ * Every event is persisted before the loop goes on, exactly as with an in-process hook. An
+ * evaluation writes nothing until it is done, so aborting one terminates its thread at once
+ * (its sampling is synchronous per benchmark and would not see an abort message before then).
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { join } from 'node:path';
@@ -61,15 +63,15 @@ export async function coevolveInThread(
   await runInThread({ ...job, kind: 'coevolve' }, onEvent, signal);
 }
 
-/** Greedy (or mean@k) scores of a model on benchmarks, computed on a worker thread. */
-export async function evaluateInThread(job: Omit<EvaluateJob, 'kind'>): Promise<BenchmarkScore[]> {
-  return (
-    (await runInThread(
-      { ...job, kind: 'evaluate' },
-      async () => undefined,
-      new AbortController().signal,
-    )) ?? []
-  );
+/**
+ * Greedy (or mean@k) scores of a model on benchmarks, computed on a worker thread; `signal` ends
+ * it at once with RZeroAbortedError.
+ */
+export async function evaluateInThread(
+  job: Omit<EvaluateJob, 'kind'>,
+  signal: AbortSignal,
+): Promise<BenchmarkScore[]> {
+  return (await runInThread({ ...job, kind: 'evaluate' }, async () => undefined, signal)) ?? [];
 }
 
 function runInThread(
@@ -90,7 +92,10 @@ function runInThread(
       if (err) reject(err);
       else resolve(scores);
     };
-    const onAbort = () => worker.postMessage({ kind: 'abort' } satisfies ToThread);
+    const onAbort = () =>
+      job.kind === 'evaluate'
+        ? settle(new RZeroAbortedError())
+        : worker.postMessage({ kind: 'abort' } satisfies ToThread);
     signal.addEventListener('abort', onAbort);
     if (signal.aborted) onAbort();
     worker.on('message', (m: ToParent) => {

@@ -9,7 +9,7 @@ import {
 } from 'typeorm';
 import { ModelEntity } from '../models/model.entity';
 
-export type EvaluationStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+export type EvaluationStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled';
 
 /** A requested evaluation of one model on some benchmarks; its results are rows of `scores`. */
 @Entity('evaluations')

@@ -46,4 +46,19 @@ export class EvaluationsController {
   ): Promise<EvaluationView> {
     return this.evaluations.getEvaluation(principal, id);
   }
+
+  @Doc(
+    'Cancel an evaluation',
+    'A queued or running evaluation becomes `canceled` at once and records no score; its worker stops within about a second.',
+  )
+  @Returns(202, 'EvaluationView', 'The canceled evaluation.')
+  @Fails('EVALUATION_NOT_FOUND', 'EVALUATION_NOT_CANCELLABLE')
+  @Post(':id/cancel')
+  @HttpCode(202)
+  cancelEvaluation(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', ParseId) id: string,
+  ): Promise<EvaluationView> {
+    return this.evaluations.cancelEvaluation(principal, id);
+  }
 }

@@ -4,13 +4,15 @@ import { Repository } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { canSee, isAdmin } from '../auth/principal';
 import { BenchmarksService } from '../benchmarks/benchmarks.service';
-import { notFound } from '../common/domain-error';
+import { DomainError, notFound } from '../common/domain-error';
+import { ActiveJobs, WorkerStopping } from '../common/worker-stopping';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { evaluateInThread } from '../engine-runtime/engine-thread';
 import { ModelEntity } from '../models/model.entity';
 import { ModelsService } from '../models/models.service';
 import { JobQueue } from '../queue/job-queue.service';
+import { RZeroAbortedError } from '../rzero';
 import { ScoreEntity } from '../scores/score.entity';
 import type { StartEvaluationDto } from './dto/start-evaluation.dto';
 import { EvaluationEntity } from './evaluation.entity';
@@ -28,9 +30,14 @@ export interface EvaluationView {
   scores: { benchmarkId: string; metric: string; score: number; items: number }[];
 }
 
+/** How often a worker looks whether the evaluation it computes was canceled. */
+const CANCEL_POLL_MS = 1000;
+
 @Injectable()
 export class EvaluationsService {
   private readonly log = new Logger(EvaluationsService.name);
+  /** Evaluations in progress on this worker; one taken while it shuts down is handed back. */
+  private readonly active = new ActiveJobs();
 
   constructor(
     @InjectRepository(EvaluationEntity) private readonly evaluations: Repository<EvaluationEntity>,
@@ -70,29 +77,75 @@ export class EvaluationsService {
   }
 
   async getEvaluation(principal: Principal, id: string): Promise<EvaluationView> {
-    const row = await this.evaluations.findOne({ where: { id } });
-    if (!row || !canSee(principal, row.owner))
-      throw notFound('EVALUATION_NOT_FOUND', 'evaluation', id);
-    return this.view(row);
+    return this.view(await this.findVisible(principal, id));
   }
 
-  /** Worker side: evaluates the model and stores one score per benchmark in one transaction. */
+  /**
+   * A queued or running evaluation becomes `canceled` at once; the worker computing it sees that
+   * within a second, stops its thread and writes nothing.
+   */
+  async cancelEvaluation(principal: Principal, id: string): Promise<EvaluationView> {
+    const row = await this.findVisible(principal, id);
+    const res = (await this.evaluations.query(
+      `UPDATE evaluations SET status = 'canceled', finished_at = now()
+       WHERE id = $1 AND status IN ('queued', 'running') RETURNING id`,
+      [row.id],
+    )) as [{ id: string }[], number];
+    if (res[0].length === 0)
+      throw new DomainError(
+        'EVALUATION_NOT_CANCELLABLE',
+        `evaluation ${id} is ${row.status}; only queued or running evaluations can be canceled`,
+      );
+    await this.queue.removeEvaluation(row.id);
+    this.log.log({ evaluationId: row.id }, 'evaluation canceled');
+    return this.view(await this.evaluations.findOneByOrFail({ id: row.id }));
+  }
+
+  /**
+   * Shutdown: stops every evaluation of this worker and hands it back (status `queued`, queued
+   * again); resolves when all are handed back.
+   */
+  interruptAll(why: string): Promise<void> {
+    return this.active.interruptAll(why);
+  }
+
+  /** Worker side: claims the evaluation, computes it, and records it unless it was canceled. */
   async executeEvaluation(id: string): Promise<void> {
-    const row = await this.evaluations.findOne({ where: { id } });
-    if (!row || row.status === 'succeeded') return;
-    await this.evaluations.update(id, { status: 'running' });
+    const claimed = (await this.evaluations.query(
+      `UPDATE evaluations SET status = 'running' WHERE id = $1 AND status IN ('queued', 'running')
+       RETURNING id`,
+      [id],
+    )) as [{ id: string }[], number];
+    if (claimed[0].length === 0) return; // finished, canceled or gone
+    const row = await this.evaluations.findOneByOrFail({ id });
+    await this.active.run(id, (controller) => this.execute(row, controller));
+  }
+
+  private async execute(row: EvaluationEntity, controller: AbortController): Promise<void> {
+    const id = row.id;
+    const poll = setInterval(() => {
+      this.evaluations
+        .findOne({ select: { id: true, status: true }, where: { id } })
+        .then((r) => {
+          if (r?.status !== 'running') controller.abort('canceled');
+        })
+        .catch(() => undefined);
+    }, CANCEL_POLL_MS);
     try {
       const model = await this.modelRows.findOneByOrFail({ id: row.modelId });
       const { sets, idByName } = await this.benchmarks.loadSets(row.benchmarkIds);
       // Prompts follow the benchmarks' domain (all arith -> the arith prompts).
       const domains = await this.benchmarks.domainsOf(row.benchmarkIds);
-      const scores = await evaluateInThread({
-        modelDir: this.models.modelDir(model),
-        domain: domains.every((d) => d === 'arith') ? 'arith' : 'math',
-        benchmarks: sets,
-        metric: row.metric,
-        backend: this.config.backend,
-      });
+      const scores = await evaluateInThread(
+        {
+          modelDir: this.models.modelDir(model),
+          domain: domains.every((d) => d === 'arith') ? 'arith' : 'math',
+          benchmarks: sets,
+          metric: row.metric,
+          backend: this.config.backend,
+        },
+        controller.signal,
+      );
       await this.evaluations.manager.transaction(async (tx) => {
         await tx.delete(ScoreEntity, { evaluationId: id });
         for (const s of scores) {
@@ -107,20 +160,47 @@ export class EvaluationsService {
             iteration: null,
           });
         }
-        await tx.update(EvaluationEntity, id, {
-          status: 'succeeded',
-          finishedAt: new Date(),
-          error: null,
-        });
+        const res = await tx.update(
+          EvaluationEntity,
+          { id, status: 'running' },
+          { status: 'succeeded', finishedAt: new Date(), error: null },
+        );
+        // Canceled while the last benchmark finished: keep nothing.
+        if (res.affected !== 1) throw new RZeroAbortedError();
       });
+      this.log.log({ evaluationId: id }, 'evaluation succeeded');
     } catch (err) {
-      this.log.error({ evaluationId: id, err }, 'evaluation failed');
-      await this.evaluations.update(id, {
-        status: 'failed',
-        finishedAt: new Date(),
-        error: (err instanceof Error ? err.message : String(err)).slice(0, 2000),
-      });
+      const reason: unknown = controller.signal.reason;
+      if (err instanceof RZeroAbortedError && reason instanceof WorkerStopping) {
+        await this.handBack(id, reason.why);
+      } else if (!(err instanceof RZeroAbortedError)) {
+        this.log.error({ evaluationId: id, err }, 'evaluation failed');
+        await this.evaluations.update(
+          { id, status: 'running' },
+          {
+            status: 'failed',
+            finishedAt: new Date(),
+            error: (err instanceof Error ? err.message : String(err)).slice(0, 2000),
+          },
+        );
+      }
+    } finally {
+      clearInterval(poll);
     }
+  }
+
+  /** Back to `queued` (unless it was canceled meanwhile) with a new job for the next worker. */
+  private async handBack(id: string, why: string): Promise<void> {
+    const res = await this.evaluations.update({ id, status: 'running' }, { status: 'queued' });
+    if (res.affected === 1) await this.queue.enqueueEvaluation(id, Date.now());
+    this.log.warn({ evaluationId: id }, `evaluation handed back to the queue: ${why}`);
+  }
+
+  private async findVisible(principal: Principal, id: string): Promise<EvaluationEntity> {
+    const row = await this.evaluations.findOne({ where: { id } });
+    if (!row || !canSee(principal, row.owner))
+      throw notFound('EVALUATION_NOT_FOUND', 'evaluation', id);
+    return row;
   }
 
   private async view(row: EvaluationEntity): Promise<EvaluationView> {

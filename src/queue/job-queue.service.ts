@@ -41,16 +41,25 @@ export class JobQueue {
 
   /** Drops a run's job while it still waits (a canceled queued run; `attempt` as in the row). */
   async removeRun(runId: string, attempt: number): Promise<void> {
-    const job = await this.runs.getJob(runJobId(runId, attempt));
-    if (job && (await job.isWaiting())) await job.remove().catch(() => undefined);
+    await removeWaiting(this.runs, runJobId(runId, attempt));
   }
 
-  async enqueueEvaluation(evaluationId: string): Promise<void> {
+  /** `handedBackAt` (ms): queued again after a stopping worker handed it back. */
+  async enqueueEvaluation(evaluationId: string, handedBackAt?: number): Promise<void> {
     await this.evaluations.add(
       JobName.RunEvaluation,
       { name: JobName.RunEvaluation, evaluationId },
-      { jobId: evaluationJobId(evaluationId), removeOnComplete: 1000, removeOnFail: 1000 },
+      {
+        jobId: evaluationJobId(evaluationId, handedBackAt),
+        removeOnComplete: 1000,
+        removeOnFail: 1000,
+      },
     );
+  }
+
+  /** Drops an evaluation's first job while it still waits (a canceled queued evaluation). */
+  async removeEvaluation(evaluationId: string): Promise<void> {
+    await removeWaiting(this.evaluations, evaluationJobId(evaluationId));
   }
 
   async enqueueWebhook(runId: string, status: string): Promise<void> {
@@ -66,4 +75,10 @@ export class JobQueue {
       },
     );
   }
+}
+
+/** Removes a job that no worker has taken yet; one a worker holds finds its row canceled. */
+async function removeWaiting(queue: Queue, jobId: string): Promise<void> {
+  const job = await queue.getJob(jobId);
+  if (job && (await job.isWaiting())) await job.remove().catch(() => undefined);
 }

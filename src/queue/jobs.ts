@@ -36,5 +36,7 @@ export type JobData = RunCoevolutionJob | RunEvaluationJob | DeliverWebhookJob;
 /** The run's job: its first, or the one queued after attempt `attempt` was interrupted. */
 export const runJobId = (runId: string, attempt = 0): string =>
   attempt === 0 ? `run:${runId}` : `run:${runId}:after-attempt-${attempt}`;
-export const evaluationJobId = (id: string): string => `evaluation:${id}`;
+/** The evaluation's job: its first, or one queued again after a stopping worker handed it back. */
+export const evaluationJobId = (id: string, handedBackAt?: number): string =>
+  handedBackAt === undefined ? `evaluation:${id}` : `evaluation:${id}:after-${handedBackAt}`;
 export const webhookJobId = (runId: string, status: string): string => `webhook:${runId}:${status}`;

@@ -50,12 +50,13 @@ export class QueueProcessors implements OnApplicationBootstrap, BeforeApplicatio
 
   /**
    * Shutdown (SIGTERM, SIGINT): take no new job, then hand the runs in progress back to the queue
-   * at their next step. Bull's own close, which comes after this hook, then waits only for the
-   * evaluations and webhook deliveries in progress.
+   * at their next step, and the evaluations at once. Bull's own close, which comes after this
+   * hook, then waits only for the webhook deliveries in progress.
    */
   async beforeApplicationShutdown(signal?: string): Promise<void> {
     const queues = [this.runsQueue, this.evaluationsQueue, this.webhooksQueue];
     await Promise.all(queues.map((q) => q.pause(true, true)));
-    await this.runs.interruptAll(`worker shutting down (${signal ?? 'close'})`);
+    const why = `worker shutting down (${signal ?? 'close'})`;
+    await Promise.all([this.runs.interruptAll(why), this.evaluations.interruptAll(why)]);
   }
 }

@@ -11,17 +11,13 @@ import { EventLogService, StaleAttemptError } from '../events/event-log.service'
 import { ModelsService } from '../models/models.service';
 import { ModelEntity } from '../models/model.entity';
 import { JobQueue } from '../queue/job-queue.service';
+import { ActiveJobs, WorkerStopping } from '../common/worker-stopping';
 import { ArtifactStore } from '../storage/artifact-store';
 import { coevolveInThread } from '../engine-runtime/engine-thread';
 import { RunRecorder } from './run-recorder';
 import { roleDirKey, runWorkKey } from './run-paths';
 import { RunEntity } from './run.entity';
 import type { RunStatus } from './run.entity';
-
-/** The abort reason when this worker stops its runs because the process is shutting down. */
-class WorkerStopping {
-  constructor(readonly why: string) {}
-}
 
 /**
  * Runs one R-Zero run on this worker: claims it (a new attempt fences off any older worker),
@@ -32,10 +28,8 @@ class WorkerStopping {
 @Injectable()
 export class RunExecutionService {
   private readonly log = new Logger(RunExecutionService.name);
-  /** Runs in progress on this worker, by id: their abort controllers and completion. */
-  private readonly active = new Map<string, { controller: AbortController; done: Promise<void> }>();
-  /** Set once the worker is shutting down: a run claimed after that is handed back at once. */
-  private stopping: WorkerStopping | null = null;
+  /** Runs in progress on this worker; one claimed while it shuts down is handed back at once. */
+  private readonly active = new ActiveJobs();
 
   constructor(
     @InjectRepository(RunEntity) private readonly runs: Repository<RunEntity>,
@@ -54,15 +48,7 @@ export class RunExecutionService {
       this.log.log({ runId }, 'run is finished or gone; nothing to do');
       return;
     }
-    const controller = new AbortController();
-    if (this.stopping) controller.abort(this.stopping);
-    const done = this.execute(run, controller);
-    this.active.set(run.id, { controller, done });
-    try {
-      await done;
-    } finally {
-      this.active.delete(run.id);
-    }
+    await this.active.run(run.id, (controller) => this.execute(run, controller));
   }
 
   /**
@@ -71,11 +57,8 @@ export class RunExecutionService {
    * all of them are handed back. Called while the process shuts down (SIGTERM), so a deploy or
    * a scale-down never waits for a run to finish, nor loses more than the current iteration.
    */
-  async interruptAll(why: string): Promise<void> {
-    this.stopping = new WorkerStopping(why);
-    const runs = [...this.active.values()];
-    for (const r of runs) r.controller.abort(this.stopping);
-    await Promise.allSettled(runs.map((r) => r.done));
+  interruptAll(why: string): Promise<void> {
+    return this.active.interruptAll(why);
   }
 
   private async execute(run: RunEntity, controller: AbortController): Promise<void> {

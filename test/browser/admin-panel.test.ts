@@ -336,6 +336,33 @@ describe('admin panel in chromium (real api, worker, Postgres, Redis)', () => {
     assert.equal(run.status, 'canceled');
   });
 
+  test('cancel an evaluation from the evaluations page', async () => {
+    const rz = alice.rz;
+    const base = (await rz.ok(rz.api.GET('/models'))).find((m) => m.name === 'arith-tiny')!;
+    const builtins = (await rz.ok(rz.api.GET('/benchmarks'))).filter((b) => b.builtin);
+    const evaluation = await rz.ok(
+      rz.api.POST('/evaluations', {
+        body: { modelId: base.id, benchmarkIds: builtins.map((b) => b.id), metric: 'mean@4' },
+      }),
+    );
+    await page.getByTestId('nav-evaluations').click();
+    const row = page.locator(
+      `[data-testid="evaluation-row"][data-evaluation-id="${evaluation.id}"]`,
+    );
+    await row.getByTestId('cancel-evaluation').click();
+    await page.getByTestId('confirm-cancel-evaluation').click();
+    await page
+      .locator(
+        `[data-testid="evaluation-row"][data-evaluation-id="${evaluation.id}"][data-status="canceled"]`,
+      )
+      .waitFor();
+    const after = await rz.ok(
+      rz.api.GET('/evaluations/{id}', { params: { path: { id: evaluation.id } } }),
+    );
+    assert.equal(after.status, 'canceled');
+    assert.deepEqual(after.scores, []);
+  });
+
   test('390 px wide: no page-level horizontal scrolling; the run page still renders its charts', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${api.baseUrl}/admin/runs/${runId}`);

@@ -377,6 +377,63 @@ describe('API contracts (real Postgres + Redis)', () => {
     assert.equal((await alice.call('GET', `/runs/${runId}/solver?iteration=1`)).status, 200);
   });
 
+  test('evaluations: a queued one is canceled at once, a running one stops and records nothing; the worker goes on', async (t) => {
+    const rz = alice.rz;
+    const builtins = (await rz.ok(rz.api.GET('/benchmarks')))
+      .filter((b) => b.builtin)
+      .map((b) => b.id);
+    const start = (benchmarkIds: string[]) =>
+      rz.ok(rz.api.POST('/evaluations', { body: { modelId: baseId, benchmarkIds } }));
+    const get = (id: string) =>
+      rz.ok(rz.api.GET('/evaluations/{id}', { params: { path: { id } } }));
+    const cancel = (api: Api, id: string) =>
+      api.call<{ status: string; code?: string }>('POST', `/evaluations/${id}/cancel`);
+    // One evaluation at a time per worker: the second waits behind the first (900 items).
+    const long = await start(builtins);
+    const queued = await start(builtins);
+    for (;;) {
+      const e = await get(long.id);
+      if (e.status === 'running') break;
+      assert.equal(e.status, 'queued');
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    assert.equal((await cancel(bob, long.id)).status, 404);
+    const q = await cancel(alice, queued.id);
+    assert.equal(q.status, 202);
+    assert.equal(q.body.status, 'canceled');
+    const canceledAt = Date.now();
+    const r = await cancel(alice, long.id);
+    assert.equal(r.status, 202);
+    assert.equal(r.body.status, 'canceled');
+    const again = await cancel(alice, long.id);
+    assert.equal(again.status, 409);
+    assert.equal(again.body.code, 'EVALUATION_NOT_CANCELLABLE');
+
+    // The worker let go of the canceled one and takes the next evaluation.
+    const next = await start([builtins[0]!]);
+    let e = await get(next.id);
+    let freedAfter = 0;
+    for (
+      const t0 = Date.now();
+      !['succeeded', 'failed'].includes(e.status);
+      e = await get(next.id)
+    ) {
+      assert.ok(Date.now() - t0 < 180_000, `evaluation still ${e.status}`);
+      if (e.status === 'running' && !freedAfter) freedAfter = Date.now() - canceledAt;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    // One evaluation at a time: the next one runs only once the canceled one's thread is gone.
+    t.diagnostic(`the next evaluation was running ${freedAfter} ms after the cancel`);
+    assert.equal(e.status, 'succeeded', String(e.error));
+    assert.equal(e.scores.length, 1);
+    for (const id of [long.id, queued.id]) {
+      const c = await get(id);
+      assert.equal(c.status, 'canceled');
+      assert.deepEqual(c.scores, []);
+    }
+    assert.equal((await cancel(alice, next.id)).status, 409);
+  });
+
   test('a built-in model whose files left the artifact store is restored at boot', async () => {
     const { ModelsService } = await import('../../src/models/models.service');
     const { rmSync, existsSync } = await import('node:fs');

@@ -140,7 +140,7 @@ describe('worker death (SIGKILL) or shutdown (SIGTERM) mid-iteration; another wo
       rest.events.map((_, i) => killedAt + 1 + i),
     );
   });
-  test('SIGTERM: the worker stops at its next step and hands the run back; the next worker resumes it', async (t) => {
+  test('SIGTERM: the worker hands its run (at the next step) and its evaluation back; the next worker resumes the run', async (t) => {
     // An idle worker (the one that finished the run above) exits on SIGTERM with nothing to hand back.
     for (const w of workers.filter((p) => p.exitCode === null && p.signalCode === null)) {
       const exit = await stop(w, 'SIGTERM');
@@ -150,6 +150,17 @@ describe('worker death (SIGKILL) or shutdown (SIGTERM) mid-iteration; another wo
     const run = await rz.api.POST('/runs', { body: ciRunBody(baseId) });
     const id = (run.data as { id: string }).id;
 
+    // An evaluation long enough to be running still when the worker stops (mean@4, 900 items).
+    const builtins = (await rz.ok(rz.api.GET('/benchmarks'))).filter((b) => b.builtin);
+    const evaluation = await rz.ok(
+      rz.api.POST('/evaluations', {
+        body: { modelId: baseId, benchmarkIds: builtins.map((b) => b.id), metric: 'mean@4' },
+      }),
+    );
+    const evaluationStatus = async () =>
+      (await rz.ok(rz.api.GET('/evaluations/{id}', { params: { path: { id: evaluation.id } } })))
+        .status;
+
     const first = startWorker(env.env);
     workers.push(first);
     const seen = await readEvents(alice, id, {
@@ -157,6 +168,7 @@ describe('worker death (SIGKILL) or shutdown (SIGTERM) mid-iteration; another wo
       until: (e) => e.type === 'phase.started' && e.iteration === 2 && e.phase === 'dataset',
     });
     assert.ok(!seen.ended);
+    assert.equal(await evaluationStatus(), 'running');
     const t0 = Date.now();
     const exit = await stop(first, 'SIGTERM');
     t.diagnostic(`the worker exited ${Date.now() - t0} ms after SIGTERM`);
@@ -166,6 +178,11 @@ describe('worker death (SIGKILL) or shutdown (SIGTERM) mid-iteration; another wo
     assert.equal(handedBack.status, 'queued');
     assert.equal(handedBack.completedIterations, 1);
     assert.equal(handedBack.phase, null);
+    // The evaluation is queued again too; canceling it now spares the next worker its work.
+    assert.equal(await evaluationStatus(), 'queued');
+    await rz.ok(
+      rz.api.POST('/evaluations/{id}/cancel', { params: { path: { id: evaluation.id } } }),
+    );
 
     workers.push(startWorker(env.env));
     const done = await alice.waitForRun(id, ['succeeded', 'failed', 'canceled'], 240_000);

@@ -1,6 +1,11 @@
+import type { EvaluationView } from '@rzero/client';
+import { useRz } from '../api/auth-context';
 import { useApiQuery } from '../api/use-api-query';
 import { useBenchmarks } from '../api/use-benchmarks';
+import { useConfirmedAction } from '../api/use-confirmed-action';
 import { useModels } from '../api/use-models';
+import { ConfirmDialog } from '../components/confirm-dialog';
+import { DangerButton } from '../components/danger-button';
 import { ErrorMessage } from '../components/error-message';
 import { formatAge } from '../components/format';
 import { StatusBadge } from '../components/status-badge';
@@ -10,11 +15,19 @@ import { EvaluationForm } from './evaluation-form';
 const REFRESH_MS = 3000;
 
 export function EvaluationsPage() {
+  const rz = useRz();
   const models = useModels();
   const benchmarks = useBenchmarks();
   const evaluations = useApiQuery('evaluations', (rz) => rz.ok(rz.api.GET('/evaluations')), {
     refreshMs: REFRESH_MS,
   });
+  const cancel = useConfirmedAction(
+    (ev: EvaluationView) =>
+      rz
+        .ok(rz.api.POST('/evaluations/{id}/cancel', { params: { path: { id: ev.id } } }))
+        .then(() => undefined),
+    evaluations.reload,
+  );
   const benchmarkName = new Map((benchmarks.data ?? []).map((b) => [b.id, b.name]));
 
   return (
@@ -25,7 +38,7 @@ export function EvaluationsPage() {
       <ErrorMessage error={evaluations.error ?? models.error ?? benchmarks.error} />
       <div className="table-wrap">
         <table data-testid="evaluations-table">
-          <TableHead columns={['Status', 'Model', 'Metric', 'Scores', 'Created']} />
+          <TableHead columns={['Status', 'Model', 'Metric', 'Scores', 'Created']} actions />
           <tbody>
             {(evaluations.data ?? []).map((ev) => (
               <tr
@@ -55,6 +68,16 @@ export function EvaluationsPage() {
                   {!ev.error && ev.scores.length === 0 && <span className="muted">—</span>}
                 </td>
                 <td title={ev.createdAt}>{formatAge(ev.createdAt)}</td>
+                <td>
+                  {(ev.status === 'queued' || ev.status === 'running') && (
+                    <DangerButton
+                      verb="Cancel"
+                      target={`the evaluation of ${models.nameOf(ev.modelId)}`}
+                      onClick={() => cancel.ask(ev)}
+                      testId="cancel-evaluation"
+                    />
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -66,6 +89,19 @@ export function EvaluationsPage() {
         benchmarks={benchmarks.data ?? []}
         onStarted={evaluations.reload}
       />
+      {cancel.target && (
+        <ConfirmDialog
+          title={`Cancel the evaluation of ${models.nameOf(cancel.target.modelId)}?`}
+          confirmLabel="Cancel evaluation"
+          onConfirm={cancel.confirm}
+          onClose={cancel.cancel}
+          busy={cancel.busy}
+          error={cancel.error}
+          confirmTestId="confirm-cancel-evaluation"
+        >
+          <p>It stops within a second and records no score.</p>
+        </ConfirmDialog>
+      )}
     </section>
   );
 }
