@@ -11,6 +11,7 @@ import { DatabaseModule } from './database/database.module';
 import { EvaluationsModule } from './evaluations/evaluations.module';
 import { EventsModule } from './events/events.module';
 import { HealthController } from './health/health.controller';
+import { MetricsModule } from './metrics/metrics.module';
 import { ModelsModule } from './models/models.module';
 import { QueueModule } from './queue/queue.module';
 import { WorkerProcessorsModule } from './queue/worker-processors.module';
@@ -21,12 +22,15 @@ import { StorageModule } from './storage/storage.module';
 export interface AppModuleOptions {
   /** Consume the queues in this process (worker.ts, or the api with RZERO_EMBEDDED_WORKER=1). */
   worker: boolean;
+  /** Serve HTTP (the api); false for the worker process. Default true. */
+  http?: boolean;
 }
 
 /** One module tree for both processes; the worker adds the queue processors. */
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, opts: AppModuleOptions): DynamicModule {
+    const http = opts.http ?? true;
     return {
       module: AppModule,
       imports: [
@@ -50,6 +54,7 @@ export class AppModule {
         DatabaseModule,
         RedisModule,
         QueueModule,
+        MetricsModule.forRoot(http ? (opts.worker ? 'api+worker' : 'api') : 'worker'),
         StorageModule,
         AuthModule,
         ModelsModule,

@@ -12,6 +12,7 @@ import { AppModule } from './app.module';
 import { checkArtifactDir } from './config/app-config';
 import type { AppConfig } from './config/app-config';
 import { validationPipe } from './common/validation';
+import { MetricsService } from './metrics/metrics.service';
 import { mountApiDocs } from './openapi/api-docs';
 
 export async function createApi(config: AppConfig): Promise<INestApplication> {
@@ -23,6 +24,7 @@ export async function createApi(config: AppConfig): Promise<INestApplication> {
     },
   );
   app.useLogger(app.get(Logger));
+  app.use(app.get(MetricsService).httpMiddleware());
   app.useGlobalPipes(validationPipe());
   app.useBodyParser('json', { limit: '2mb' });
   app.set('trust proxy', true);
@@ -35,7 +37,7 @@ export async function createApi(config: AppConfig): Promise<INestApplication> {
 export async function createWorker(config: AppConfig): Promise<INestApplicationContext> {
   checkArtifactDir(config);
   const ctx = await NestFactory.createApplicationContext(
-    AppModule.forRoot(config, { worker: true }),
+    AppModule.forRoot(config, { worker: true, http: false }),
     {
       bufferLogs: true,
     },

@@ -8,17 +8,20 @@ export class WorkerStopping {
 
 /** The jobs a worker is executing, each with its abort controller, so shutdown can stop them. */
 export class ActiveJobs {
-  private readonly active = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private readonly active = new Map<
+    string,
+    { controller: AbortController; done: Promise<unknown> }
+  >();
   private stopping: WorkerStopping | null = null;
 
   /** Runs `work` with a fresh controller; aborted from the start once the worker is stopping. */
-  async run(id: string, work: (controller: AbortController) => Promise<void>): Promise<void> {
+  async run<T>(id: string, work: (controller: AbortController) => Promise<T>): Promise<T> {
     const controller = new AbortController();
     if (this.stopping) controller.abort(this.stopping);
     const done = work(controller);
     this.active.set(id, { controller, done });
     try {
-      await done;
+      return await done;
     } finally {
       this.active.delete(id);
     }

@@ -30,6 +30,8 @@ export interface AppConfig {
   sseHeartbeatMs: number;
   webhookAttempts: number;
   webhookBackoffMs: number;
+  /** Worker process: serve GET /metrics on this port (0: not served; the api serves its own). */
+  metricsPort: number;
 }
 
 export class ConfigError extends Error {
@@ -117,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sseHeartbeatMs: int('RZERO_SSE_HEARTBEAT_MS', 15_000, 100, 600_000),
     webhookAttempts: int('RZERO_WEBHOOK_ATTEMPTS', 5, 1, 20),
     webhookBackoffMs: int('RZERO_WEBHOOK_BACKOFF_MS', 2_000, 10, 600_000),
+    metricsPort: int('RZERO_METRICS_PORT', 0, 0, 65535),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -10,6 +10,8 @@ import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { evaluateInThread } from '../engine-runtime/engine-thread';
 import { ModelEntity } from '../models/model.entity';
+import { MetricsService } from '../metrics/metrics.service';
+import type { JobOutcome } from '../metrics/metrics.service';
 import { ModelsService } from '../models/models.service';
 import { JobQueue } from '../queue/job-queue.service';
 import { RZeroAbortedError } from '../rzero';
@@ -46,6 +48,7 @@ export class EvaluationsService {
     private readonly models: ModelsService,
     private readonly benchmarks: BenchmarksService,
     private readonly queue: JobQueue,
+    private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -118,10 +121,12 @@ export class EvaluationsService {
     )) as [{ id: string }[], number];
     if (claimed[0].length === 0) return; // finished, canceled or gone
     const row = await this.evaluations.findOneByOrFail({ id });
-    await this.active.run(id, (controller) => this.execute(row, controller));
+    await this.metrics.trackJob('evaluation', () =>
+      this.active.run(id, (controller) => this.execute(row, controller)),
+    );
   }
 
-  private async execute(row: EvaluationEntity, controller: AbortController): Promise<void> {
+  private async execute(row: EvaluationEntity, controller: AbortController): Promise<JobOutcome> {
     const id = row.id;
     const poll = setInterval(() => {
       this.evaluations
@@ -169,21 +174,24 @@ export class EvaluationsService {
         if (res.affected !== 1) throw new RZeroAbortedError();
       });
       this.log.log({ evaluationId: id }, 'evaluation succeeded');
+      return 'succeeded';
     } catch (err) {
       const reason: unknown = controller.signal.reason;
       if (err instanceof RZeroAbortedError && reason instanceof WorkerStopping) {
         await this.handBack(id, reason.why);
-      } else if (!(err instanceof RZeroAbortedError)) {
-        this.log.error({ evaluationId: id, err }, 'evaluation failed');
-        await this.evaluations.update(
-          { id, status: 'running' },
-          {
-            status: 'failed',
-            finishedAt: new Date(),
-            error: (err instanceof Error ? err.message : String(err)).slice(0, 2000),
-          },
-        );
+        return 'handed_back';
       }
+      if (err instanceof RZeroAbortedError) return 'canceled';
+      this.log.error({ evaluationId: id, err }, 'evaluation failed');
+      await this.evaluations.update(
+        { id, status: 'running' },
+        {
+          status: 'failed',
+          finishedAt: new Date(),
+          error: (err instanceof Error ? err.message : String(err)).slice(0, 2000),
+        },
+      );
+      return 'failed';
     } finally {
       clearInterval(poll);
     }

@@ -54,6 +54,14 @@ export const ReturnsTarGz = (description: string) =>
     },
   });
 
+/** A plain-text answer (the Prometheus exposition format). */
+export const ReturnsText = (description: string, contentType: string) =>
+  ApiResponse({
+    status: 200,
+    description,
+    content: { [contentType]: { schema: { type: 'string' } } },
+  });
+
 /**
  * The error responses of a route, by code: grouped by HTTP status, each with the ErrorBody schema
  * and the codes it can carry. 401 UNAUTHENTICATED is added to every route that needs a key.

@@ -8,6 +8,8 @@ import { BenchmarksService } from '../benchmarks/benchmarks.service';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { EventLogService, StaleAttemptError } from '../events/event-log.service';
+import { MetricsService } from '../metrics/metrics.service';
+import type { JobOutcome } from '../metrics/metrics.service';
 import { ModelsService } from '../models/models.service';
 import { ModelEntity } from '../models/model.entity';
 import { JobQueue } from '../queue/job-queue.service';
@@ -39,6 +41,7 @@ export class RunExecutionService {
     private readonly events: EventLogService,
     private readonly queue: JobQueue,
     private readonly store: ArtifactStore,
+    private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -48,7 +51,9 @@ export class RunExecutionService {
       this.log.log({ runId }, 'run is finished or gone; nothing to do');
       return;
     }
-    await this.active.run(run.id, (controller) => this.execute(run, controller));
+    await this.metrics.trackJob('run', () =>
+      this.active.run(run.id, (controller) => this.execute(run, controller)),
+    );
   }
 
   /**
@@ -61,7 +66,7 @@ export class RunExecutionService {
     return this.active.interruptAll(why);
   }
 
-  private async execute(run: RunEntity, controller: AbortController): Promise<void> {
+  private async execute(run: RunEntity, controller: AbortController): Promise<JobOutcome> {
     const runId = run.id;
     const recorder = new RunRecorder(
       this.events,
@@ -98,7 +103,10 @@ export class RunExecutionService {
           benchmarks: sets,
           backend: this.config.backend,
         },
-        (e) => recorder.record(e),
+        (e) => {
+          this.metrics.observeRunEvent(e);
+          return recorder.record(e);
+        },
         controller.signal,
       );
       const solver = await this.models.registerSolver(
@@ -112,10 +120,11 @@ export class RunExecutionService {
         progress: 1,
       });
       this.log.log(log, 'run succeeded');
+      return 'succeeded';
     } catch (err) {
       if (err instanceof StaleAttemptError) {
         this.log.warn(log, 'another worker took this run over; stopping');
-        return;
+        return 'superseded';
       }
       const stopping: unknown = controller.signal.reason;
       if (
@@ -127,12 +136,12 @@ export class RunExecutionService {
           if (!(e2 instanceof StaleAttemptError)) throw e2;
         });
         this.log.warn(log, `handed back to the queue: ${stopping.why}`);
-        return;
+        return 'handed_back';
       }
       if (err instanceof RZeroAbortedError) {
         await this.finish(recorder, run, 'canceled', null);
         this.log.log(log, 'run canceled');
-        return;
+        return 'canceled';
       }
       const message = (err instanceof Error ? `${err.name}: ${err.message}` : String(err)).slice(
         0,
@@ -142,6 +151,7 @@ export class RunExecutionService {
       await this.finish(recorder, run, 'failed', message).catch((e2) => {
         if (!(e2 instanceof StaleAttemptError)) throw e2;
       });
+      return 'failed';
     }
   }
 

@@ -9,7 +9,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PRESETS } from '../../src/rzero';
 import { repoRoot } from '../helpers/engine';
-import { ADMIN_KEY, Api, ciRunBody, createTestEnv, startApi } from './harness';
+import { ADMIN_KEY, Api, ciRunBody, createTestEnv, metricValue, startApi } from './harness';
 import type { RunningApi, TestEnv } from './harness';
 
 const MODEL_DIR = join(repoRoot, 'assets/base-models/arith-tiny');
@@ -432,6 +432,42 @@ describe('API contracts (real Postgres + Redis)', () => {
       assert.deepEqual(c.scores, []);
     }
     assert.equal((await cancel(alice, next.id)).status, 409);
+  });
+
+  test('GET /metrics (no key): process, HTTP by route, runs by status, queues, and the embedded worker', async () => {
+    const res = await fetch(`${api.baseUrl}/metrics`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/plain;.*version=0\.0\.4/);
+    const text = await res.text();
+    const v = (name: string, labels: Record<string, string> = {}) =>
+      metricValue(text, name, { process: 'api+worker', ...labels });
+    assert.ok(v('rzero_process_resident_memory_bytes') > 0);
+    // Runs by status, from Postgres: what this file created so far.
+    const runs = (
+      await alice.rz.ok(alice.rz.api.GET('/runs', { params: { query: { limit: 100 } } }))
+    ).items;
+    const canceled = runs.filter((r) => r.status === 'canceled').length;
+    assert.ok(canceled >= 2);
+    assert.ok(v('rzero_runs', { status: 'canceled' }) >= canceled);
+    assert.equal(v('rzero_queue_jobs', { queue: 'evaluations', state: 'active' }), 0);
+    // HTTP by route pattern, never by path.
+    assert.ok(
+      v('rzero_http_requests_total', { route: '/runs/:id', method: 'GET', status: '200' }) > 0,
+    );
+    assert.ok(
+      v('rzero_http_requests_total', { route: '/evaluations/:id/cancel', status: '409' }) >= 1,
+    );
+    // The embedded worker trained (the run canceled after iteration 1; its Solver may have had
+    // no kept question to train on) and counted its jobs.
+    assert.ok(v('rzero_training_steps_total', { role: 'challenger' }) > 0);
+    assert.ok(v('rzero_training_step_seconds_count', { role: 'challenger' }) > 0);
+    assert.ok(v('rzero_iterations_completed_total') >= 1);
+    assert.ok(v('rzero_jobs_finished_total', { kind: 'run', outcome: 'canceled' }) >= 1);
+    assert.ok(v('rzero_jobs_finished_total', { kind: 'evaluation', outcome: 'canceled' }) >= 1);
+    assert.ok(v('rzero_jobs_finished_total', { kind: 'evaluation', outcome: 'succeeded' }) >= 1);
+    // No ids, owners or keys in any label.
+    assert.doesNotMatch(text, /[0-9a-f]{8}-[0-9a-f]{4}-/);
+    assert.ok(!text.includes('alice') && !text.includes(ADMIN_KEY));
   });
 
   test('a built-in model whose files left the artifact store is restored at boot', async () => {

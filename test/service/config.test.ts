@@ -11,6 +11,7 @@ describe('loadConfig', () => {
     assert.equal(c.backend, 'auto');
     assert.equal(c.workerConcurrency, 1);
     assert.equal(c.adminKey, null);
+    assert.equal(c.metricsPort, 0);
   });
 
   test('every bad variable is listed, and no secret value appears in the message', () => {

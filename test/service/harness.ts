@@ -166,3 +166,25 @@ export function ciRunBody(baseModelId: string, extra: Partial<StartRunDto> = {})
     ...extra,
   };
 }
+
+/**
+ * The sum of the samples of metric `name` (Prometheus text format) whose labels include all of
+ * `labels`; NaN when there is none.
+ */
+export function metricValue(
+  text: string,
+  name: string,
+  labels: Record<string, string> = {},
+): number {
+  let sum = NaN;
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const have = Object.fromEntries(
+      [...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]),
+    );
+    if (Object.entries(labels).every(([k, v]) => have[k] === v))
+      sum = (Number.isNaN(sum) ? 0 : sum) + Number(m[3]);
+  }
+  return sum;
+}

@@ -9,16 +9,38 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { repoRoot } from '../helpers/engine';
-import { ADMIN_KEY, Api, ciRunBody, createTestEnv, readEvents, startApi } from './harness';
+import {
+  ADMIN_KEY,
+  Api,
+  ciRunBody,
+  createTestEnv,
+  metricValue,
+  readEvents,
+  startApi,
+} from './harness';
 import type { RunningApi, TestEnv } from './harness';
 
 function startWorker(env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, [join(repoRoot, 'dist/src/worker.js')], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+/** A TCP port nothing listens on now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
   });
 }
 
@@ -184,10 +206,21 @@ describe('worker death (SIGKILL) or shutdown (SIGTERM) mid-iteration; another wo
       rz.api.POST('/evaluations/{id}/cancel', { params: { path: { id: evaluation.id } } }),
     );
 
-    workers.push(startWorker(env.env));
+    // The next worker also serves its Prometheus metrics.
+    const metricsPort = await freePort();
+    workers.push(startWorker({ ...env.env, RZERO_METRICS_PORT: String(metricsPort) }));
     const done = await alice.waitForRun(id, ['succeeded', 'failed', 'canceled'], 240_000);
     assert.equal(done.status, 'succeeded', String(done.error));
     assert.equal(done.attempt, 2);
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const v = (name: string, labels: Record<string, string> = {}) =>
+      metricValue(metrics, name, { process: 'worker', ...labels });
+    assert.equal(v('rzero_iterations_completed_total'), 1); // iteration 2, resumed
+    assert.ok(v('rzero_training_steps_total', { role: 'challenger' }) > 0);
+    assert.equal(v('rzero_jobs_finished_total', { kind: 'run', outcome: 'succeeded' }), 1);
+    assert.equal(v('rzero_worker_active_jobs', { kind: 'run' }), 0);
+    assert.ok(Number.isNaN(v('rzero_runs')), "cluster gauges are the api's");
+    assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/runs`)).status, 404);
     const { events } = await readEvents(alice, id);
     assert.deepEqual(
       events.map((e) => e.id),
