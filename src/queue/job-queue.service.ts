@@ -15,27 +15,16 @@ export class JobQueue {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async enqueueRun(runId: string): Promise<void> {
-    await this.runs.add(
-      JobName.RunCoevolution,
-      { name: JobName.RunCoevolution, runId },
-      { jobId: runJobId(runId), removeOnComplete: 1000, removeOnFail: 1000 },
-    );
-  }
-
   /**
-   * Queues a run again after its worker stopped it between steps (the worker is shutting down);
-   * whichever worker takes it resumes after the last completed iteration.
+   * Queues a run: new (`afterAttempt` 0), or again after attempt `afterAttempt` was stopped between
+   * steps by a worker shutting down; whichever worker takes it resumes after the last completed
+   * iteration.
    */
-  async requeueRun(runId: string, interruptedAttempt: number): Promise<void> {
+  async enqueueRun(runId: string, afterAttempt = 0): Promise<void> {
     await this.runs.add(
       JobName.RunCoevolution,
       { name: JobName.RunCoevolution, runId },
-      {
-        jobId: runJobId(runId, interruptedAttempt),
-        removeOnComplete: 1000,
-        removeOnFail: 1000,
-      },
+      { jobId: runJobId(runId, afterAttempt), removeOnComplete: 1000, removeOnFail: 1000 },
     );
   }
 

@@ -184,7 +184,7 @@ export class RunExecutionService {
    */
   private async handBack(recorder: RunRecorder, run: RunEntity, why: string): Promise<void> {
     await recorder.status('queued', { reason: why }, { phase: null });
-    await this.queue.requeueRun(run.id, run.attempt);
+    await this.queue.enqueueRun(run.id, run.attempt);
   }
 
   private async finish(

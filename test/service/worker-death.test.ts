@@ -54,6 +54,16 @@ function stop(w: ChildProcess, signal: NodeJS.Signals) {
   });
 }
 
+/** Follows the run's stream until iteration 2 is under way (its dataset phase starts). */
+async function untilIteration2(alice: Api, runId: string) {
+  const seen = await readEvents(alice, runId, {
+    stopAfter: 10_000,
+    until: (e) => e.type === 'phase.started' && e.iteration === 2 && e.phase === 'dataset',
+  });
+  assert.ok(!seen.ended);
+  return seen;
+}
+
 describe('worker death (SIGKILL) or shutdown (SIGTERM) mid-iteration; another worker resumes', () => {
   let env: TestEnv;
   let api: RunningApi;
@@ -88,12 +98,8 @@ describe('worker death (SIGKILL) or shutdown (SIGTERM) mid-iteration; another wo
 
     const first = startWorker(env.env);
     workers.push(first);
-    // Follow the stream until iteration 2 is under way (its dataset phase), then kill the worker.
-    const seen = await readEvents(alice, id, {
-      stopAfter: 10_000,
-      until: (e) => e.type === 'phase.started' && e.iteration === 2 && e.phase === 'dataset',
-    });
-    assert.ok(!seen.ended);
+    // Kill the worker once iteration 2 is under way.
+    const seen = await untilIteration2(alice, id);
     await stop(first, 'SIGKILL');
     const killedAt = seen.events.at(-1)!.id;
 
@@ -185,11 +191,7 @@ describe('worker death (SIGKILL) or shutdown (SIGTERM) mid-iteration; another wo
 
     const first = startWorker(env.env);
     workers.push(first);
-    const seen = await readEvents(alice, id, {
-      stopAfter: 10_000,
-      until: (e) => e.type === 'phase.started' && e.iteration === 2 && e.phase === 'dataset',
-    });
-    assert.ok(!seen.ended);
+    await untilIteration2(alice, id);
     assert.equal(await evaluationStatus(), 'running');
     const t0 = Date.now();
     const exit = await stop(first, 'SIGTERM');
