@@ -20,7 +20,9 @@ apt_install() {
     apt-get update -qq
     apt_updated=1
   fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  # needrestart (when present) would ask questions or print Perl warnings; nothing runs here to restart.
+  DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a NEEDRESTART_SUSPEND=1 \
+    apt-get install -y -qq "$@" >/dev/null
 }
 
 for item in $want; do

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The whole test suite: system dependencies, a type-checked build, lint, then node's test runner
+// The whole test suite: system dependencies, the torch addon, a type-checked build, lint, then node's test runner
 // over every compiled test file. `npm test -- test/engine` narrows to files under a path;
 // RZERO_SKIP_SYSTEM_DEPS=1 / RZERO_SKIP_LINT=1 skip those steps while iterating.
 // The OpenAPI drift checks (openapi.json, schema.d.ts) are tests: test/openapi/spec.test.ts.
@@ -18,6 +18,9 @@ const run = (cmd, args) => {
 };
 
 if (!process.env.RZERO_SKIP_SYSTEM_DEPS) run('bash', ['scripts/ensure-system-deps.sh']);
+// The torch backend's addon (libtorch-dev with apt-get when absent, then node-gyp). Optional: when
+// it cannot be built the script says why and the suite runs on the next backend auto picks.
+spawnSync('bash', ['scripts/build-torch-addon.sh'], { cwd: root, stdio: 'inherit' });
 // Postgres and Redis for the service tests: started, or installed, when missing.
 run('bash', ['scripts/ensure-services.sh']);
 run('npx', ['tsc', '-p', 'tsconfig.json']);

@@ -2,9 +2,11 @@
  * Compute backend selection. Model code imports only `@tensorflow/tfjs-core`; this file decides
  * which kernels run under it (tfjs-examples keep the same split between model.js and train.js).
  *
- * RZERO_BACKEND=auto|tensorflow|webgpu|wasm|cpu
- *   auto: tensorflow (tfjs-node-gpu, then tfjs-node) when it loads, else wasm, else cpu.
- * tfjs-node(-gpu) are optional dependencies: their installer downloads libtensorflow, which fails
+ * RZERO_BACKEND=auto|torch|tensorflow|webgpu|wasm|cpu
+ *   auto: torch (the project's libtorch addon) when it is built and loads, else tensorflow
+ *   (tfjs-node-gpu, then tfjs-node), else wasm, else cpu, recording why each was skipped.
+ * The torch addon is built by scripts/build-torch-addon.sh (npm test and npm run demo run it);
+ * tfjs-node(-gpu) are optional dependencies whose installer downloads libtensorflow, which fails
  * on offline machines, so they may simply be absent.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -12,7 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core instance), so training needs it loaded once.
 import '@tensorflow/tfjs';
 
-export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+export type BackendName = 'torch' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export type BackendRequest = BackendName | 'auto';
 
 export interface BackendInfo {
@@ -20,7 +22,7 @@ export interface BackendInfo {
   backend: BackendName;
   /** What it runs on, in words: "CUDA GPU (tfjs-node-gpu)", "CPU, WebAssembly SIMD", ... */
   device: string;
-  /** The npm package that provides the kernels. */
+  /** What provides the kernels: an npm package, or the project's torch addon and its libtorch. */
   package: string;
   /** Worker threads the kernels use, where the backend says. */
   threads: number | null;
@@ -32,7 +34,14 @@ export class BackendError extends Error {
   override readonly name = 'BackendError';
 }
 
-const BACKEND_NAMES: readonly BackendRequest[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
+const BACKEND_NAMES: readonly BackendRequest[] = [
+  'auto',
+  'torch',
+  'tensorflow',
+  'webgpu',
+  'wasm',
+  'cpu',
+];
 
 let current: BackendInfo | null = null;
 let pending: Promise<BackendInfo> | null = null;
@@ -56,6 +65,25 @@ function requireOptional(name: string): unknown {
 }
 
 const loaders: Record<BackendName, Loader> = {
+  async torch() {
+    const { registerTorchBackend } = await import('./torch');
+    let setup;
+    try {
+      setup = registerTorchBackend();
+    } catch (err) {
+      throw new BackendError(firstLine(err));
+    }
+    await activate('torch');
+    const { info, device, threads } = setup;
+    return {
+      backend: 'torch',
+      package: `rzero torch addon (libtorch ${info.version})`,
+      device: device.startsWith('cuda')
+        ? `CUDA GPU ${device} (libtorch ${info.version})`
+        : `CPU, libtorch ${info.version} (${info.blas})`,
+      threads,
+    };
+  },
   async tensorflow() {
     let pkg = '@tensorflow/tfjs-node-gpu';
     try {
@@ -163,7 +191,8 @@ export async function initBackend(
 }
 
 async function select(request: BackendRequest): Promise<BackendInfo> {
-  const order: BackendName[] = request === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [request];
+  const order: BackendName[] =
+    request === 'auto' ? ['torch', 'tensorflow', 'wasm', 'cpu'] : [request];
   const skipped: BackendInfo['skipped'] = [];
   for (const name of order) {
     try {

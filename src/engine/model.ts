@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from './config';
 import {
-  batchMatMul,
+  attentionCore,
   gatherRows,
   linear,
   rmsNorm,
@@ -330,10 +330,7 @@ export class CausalLM {
       hd,
     ]) as tf.Tensor3D;
     if (cache) [kg, vg] = this.extendCache(cache, index, kg, vg);
-    const Tk = kg.shape[1];
-    const scores = tf.add(tf.reshape(batchMatMul(qg, kg, true), [B, nkv * rep, T, Tk]), bias);
-    const probs = tf.reshape(tf.softmax(scores), [B * nkv, rep * T, Tk]) as tf.Tensor3D;
-    const ctx = batchMatMul(probs, vg); // [B*nkv, rep*T, hd]
+    const ctx = attentionCore(qg, kg, vg, bias); // [B*nkv, rep*T, hd]
     const merged = tf.reshape(
       tf.transpose(tf.reshape(ctx, [B, nkv, rep, T, hd]), [0, 3, 1, 2, 4]),
       [B * T, nh * hd],

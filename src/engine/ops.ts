@@ -9,6 +9,23 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { prefersExplicitTranspose } from './backend';
+import { FUSED } from './torch/fused';
+
+/**
+ * Whether the active backend registers the fused kernel `name` (the torch backend does; see
+ * src/engine/torch/fused.ts). Callers fall back to the tfjs composition otherwise; both paths are
+ * tested against each other. RZERO_FUSED=0 turns the fused kernels off (for those tests and for
+ * measuring what they gain).
+ */
+export function hasFused(name: string): boolean {
+  if (process.env.RZERO_FUSED === '0') return false;
+  return tf.getKernel(name, tf.getBackend()) !== undefined;
+}
+
+function runFused(name: string, inputs: tf.Tensor[] | Record<string, tf.Tensor>, attrs = {}) {
+  return tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap, attrs) as
+    tf.Tensor | tf.Tensor[];
+}
 
 type GradFn = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
 /** tf.customGrad with the argument types spelled out (its own typing takes a rest parameter). */
@@ -83,11 +100,28 @@ export function gatherRows(table: tf.Tensor2D, idx: Int32Array): tf.Tensor2D {
 
 /** RMSNorm over the last axis: x * rsqrt(mean(x^2) + eps) * w. */
 export function rmsNorm<T extends tf.Tensor>(x: T, w: tf.Tensor1D, eps: number): T {
+  if (hasFused(FUSED.rmsNorm)) return rmsNormFused(x, w, eps) as T;
   return tf.tidy(() => {
     const ms = tf.mean(tf.square(x), -1, true);
     return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, eps))), w) as T;
   });
 }
+
+const rmsNormFused = (x: tf.Tensor, w: tf.Tensor, eps: number): tf.Tensor =>
+  custom<[tf.Tensor, tf.Tensor]>((xi, wi, save) => {
+    const [y, rstd] = runFused(FUSED.rmsNorm, { x: xi, w: wi }, { eps }) as tf.Tensor[];
+    save([xi, wi, rstd!]);
+    return {
+      value: y!,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        runFused(FUSED.rmsNormGrad, {
+          dy,
+          x: saved[0]!,
+          w: saved[1]!,
+          rstd: saved[2]!,
+        }) as tf.Tensor[],
+    };
+  })(x, w);
 
 /** SiLU(g) * u, the SwiGLU gate. */
 export function swiglu(g: tf.Tensor2D, u: tf.Tensor2D): tf.Tensor2D {
@@ -100,6 +134,7 @@ export function swiglu(g: tf.Tensor2D, u: tf.Tensor2D): tf.Tensor2D {
  * missing gradient kernel.
  */
 export function tokenLogProbs(logits: tf.Tensor2D, targets: Int32Array): tf.Tensor1D {
+  if (hasFused(FUSED.tokenLogProbs)) return tokenLogProbsFused(logits, targets);
   const V = logits.shape[1];
   const f = custom<[tf.Tensor]>((l, save) => {
     // tfjs-wasm 4.22 writes int bit patterns for oneHot(..., 'float32') (1 -> 1.4e-45): build it as
@@ -118,6 +153,64 @@ export function tokenLogProbs(logits: tf.Tensor2D, targets: Int32Array): tf.Tens
     };
   });
   return f(logits) as tf.Tensor1D;
+}
+
+function tokenLogProbsFused(logits: tf.Tensor2D, targets: Int32Array): tf.Tensor1D {
+  const f = custom<[tf.Tensor]>((l, save) => {
+    const t = tf.tensor1d(targets, 'int32');
+    const [logp, lse] = runFused(FUSED.tokenLogProbs, { logits: l, targets: t }) as tf.Tensor[];
+    save([l, t, lse!]);
+    return {
+      value: logp!,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        runFused(FUSED.tokenLogProbsGrad, {
+          dy,
+          logits: saved[0]!,
+          targets: saved[1]!,
+          lse: saved[2]!,
+        }) as tf.Tensor,
+    };
+  });
+  return f(logits) as tf.Tensor1D;
+}
+
+/**
+ * Attention over grouped heads: softmax(q k^T + bias) v, with q [G, M, hd] already scaled,
+ * k and v [G, Tk, hd], and an additive bias [B, 1, T, Tk] where G = B * nkv and M = rep * T
+ * (the rows of G are batch-major, so the bias broadcasts over the nkv * rep heads). -> [G, M, hd]
+ */
+export function attentionCore(
+  q: tf.Tensor3D,
+  k: tf.Tensor3D,
+  v: tf.Tensor3D,
+  bias: tf.Tensor4D,
+): tf.Tensor3D {
+  const [G, M] = q.shape;
+  const Tk = k.shape[1];
+  const [B, , T] = bias.shape;
+  if (hasFused(FUSED.attention)) {
+    return custom<[tf.Tensor, tf.Tensor, tf.Tensor]>((qi, ki, vi, save) => {
+      const [ctx, probs] = runFused(FUSED.attention, { q: qi, k: ki, v: vi, bias }) as tf.Tensor[];
+      save([qi, ki, vi, probs!]);
+      return {
+        value: ctx!,
+        gradFunc: (dy: tf.Tensor, s: tf.Tensor[]) =>
+          runFused(FUSED.attentionGrad, {
+            dy,
+            q: s[0]!,
+            k: s[1]!,
+            v: s[2]!,
+            probs: s[3]!,
+          }) as tf.Tensor[],
+      };
+    })(q, k, v) as tf.Tensor3D;
+  }
+  return tf.tidy(() => {
+    const heads = (G * M) / (B * T);
+    const scores = tf.add(tf.reshape(batchMatMul(q, k, true), [B, heads, T, Tk]), bias);
+    const probs = tf.reshape(tf.softmax(scores), [G, M, Tk]) as tf.Tensor3D;
+    return batchMatMul(probs, v);
+  });
 }
 
 /**

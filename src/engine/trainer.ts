@@ -8,7 +8,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { CausalLM } from './model';
+import { hasFused } from './ops';
 import { responseLogProbs } from './scoring';
+import { FUSED } from './torch/fused';
 import { chunks, packSequences } from './sequences';
 
 export interface AdamWSettings {
@@ -101,6 +103,25 @@ export class AdamW {
       this.v = this.vars.map(zerosVariable);
     }
     this.t += 1;
+    if (hasFused(FUSED.adamW)) {
+      // One kernel for every parameter (same arithmetic, tested against the composition below).
+      tf.tidy(() => {
+        const n = this.vars.length;
+        const out = tf
+          .engine()
+          .runKernel(
+            FUSED.adamW,
+            [...this.vars, ...grads, ...this.m!, ...this.v!] as unknown as tf.NamedTensorMap,
+            { lr, beta1, beta2, eps, weightDecay, step: this.t, gradScale: scale },
+          ) as tf.Tensor[];
+        this.vars.forEach((p, i) => {
+          p.assign(out[i]!);
+          this.m![i]!.assign(out[n + i]!);
+          this.v![i]!.assign(out[2 * n + i]!);
+        });
+      });
+      return;
+    }
     const bc1 = 1 - Math.pow(beta1, this.t);
     const bc2 = 1 - Math.pow(beta2, this.t);
     tf.tidy(() => {
@@ -132,7 +153,13 @@ function zerosVariable(like: tf.Tensor): tf.Variable {
 }
 
 function globalNorm(grads: tf.Tensor[]): number {
-  const sq = tf.tidy(() => tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
+  const sq = tf.tidy(() =>
+    hasFused(FUSED.sumSquares)
+      ? (tf
+          .engine()
+          .runKernel(FUSED.sumSquares, grads as unknown as tf.NamedTensorMap, {}) as tf.Tensor)
+      : tf.addN(grads.map((g) => tf.sum(tf.square(g)))),
+  );
   const n = Math.sqrt(sq.dataSync()[0]!);
   sq.dispose();
   return n;
