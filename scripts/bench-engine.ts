@@ -1,13 +1,18 @@
 /**
  * Engine benchmark: decode tokens/s (batched greedy sampling with the KV cache, prefill included)
- * and GRPO training tokens/s (forward + backward + AdamW), for a tiny and a ~20M-parameter
- * config, with the same shapes timed in the PyTorch reference in the same run.
+ * and GRPO training tokens/s (forward + backward + AdamW), for a tiny, a ~20M-parameter and a
+ * Qwen2.5-0.5B-shaped config, on every backend that loads (each in its own process: a process has
+ * one backend), with the same shapes timed in the PyTorch reference in the same run at 1 and at
+ * 2 threads (both printed; ratios are against the faster).
  *
- *   npm run bench:engine            table
- *   npm run bench:engine -- --json  JSON on stdout (progress goes to stderr)
- *   options: --configs tiny,20m  --repeats 3  --no-torch
+ *   npm run bench:engine                table
+ *   npm run -s bench:engine -- --json   JSON on stdout (progress goes to stderr)
+ *   options: --configs tiny,20m,0.5b  --backends torch,wasm  --repeats 3  --no-torch
+ *            --threads 1,2 (PyTorch's thread counts)
+ * The 0.5b config runs on torch only (the wasm heap is 4 GiB) with one repeat.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpus } from 'node:os';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -28,6 +33,10 @@ interface BenchConfig {
   promptLen: number;
   newTokens: number;
   trainLen: number;
+  /** Only these backends (others are skipped with the reason). */
+  backends?: string[];
+  /** Timed repeats (after one warm-up), when fewer than --repeats. */
+  repeats?: number;
 }
 
 const CONFIGS: BenchConfig[] = [
@@ -71,22 +80,64 @@ const CONFIGS: BenchConfig[] = [
     newTokens: 48,
     trainLen: 64,
   },
+  {
+    // The shape of Qwen2.5-0.5B (random weights, float32).
+    name: '0.5b',
+    hf: {
+      architectures: ['Qwen2ForCausalLM'],
+      hidden_size: 896,
+      intermediate_size: 4864,
+      num_hidden_layers: 24,
+      num_attention_heads: 14,
+      num_key_value_heads: 2,
+      vocab_size: 151936,
+      rms_norm_eps: 1e-6,
+      rope_theta: 1000000,
+      max_position_embeddings: 32768,
+      tie_word_embeddings: true,
+      use_sliding_window: false,
+      sliding_window: 32768,
+    },
+    batch: 2,
+    promptLen: 16,
+    newTokens: 8,
+    trainLen: 64,
+    backends: ['torch'],
+    repeats: 1,
+  },
 ];
 
 interface Args {
   json: boolean;
   configs: string[];
+  backends: string[];
   repeats: number;
   torch: boolean;
+  threads: number[];
+  /** Internal: measure this process's backend only and print its JSON. */
+  child: boolean;
 }
 
+const ALL_BACKENDS = ['torch', 'tensorflow', 'wasm', 'cpu'];
+
 function parseArgs(argv: string[]): Args {
-  const args: Args = { json: false, configs: CONFIGS.map((c) => c.name), repeats: 3, torch: true };
+  const args: Args = {
+    json: false,
+    configs: CONFIGS.map((c) => c.name),
+    backends: ALL_BACKENDS,
+    repeats: 3,
+    torch: true,
+    threads: [1, 2],
+    child: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--json') args.json = true;
     else if (a === '--no-torch') args.torch = false;
+    else if (a === '--child') args.child = true;
     else if (a === '--configs') args.configs = argv[++i]!.split(',');
+    else if (a === '--backends' || a === '--backend') args.backends = argv[++i]!.split(',');
+    else if (a === '--threads') args.threads = argv[++i]!.split(',').map(Number);
     else if (a === '--repeats') args.repeats = Number(argv[++i]);
     else throw new Error(`unknown argument ${a}`);
   }
@@ -169,7 +220,7 @@ function benchOurs(c: BenchConfig, repeats: number) {
   };
 }
 
-function benchTorch(c: BenchConfig, repeats: number) {
+function benchTorch(c: BenchConfig, repeats: number, threads: number) {
   const dir = mkdtempSync(join(tmpdir(), 'rzero-bench-'));
   try {
     writeFileSync(join(dir, 'config.json'), JSON.stringify(c.hf));
@@ -182,13 +233,18 @@ function benchTorch(c: BenchConfig, repeats: number) {
         train_len: c.trainLen,
         warmup: 1,
         repeats,
+        threads,
       }),
     );
     const python = process.env.RZERO_TORCH_PYTHON ?? '/usr/bin/python3';
     const script = resolve(__dirname, '../../test/reference/run.py');
-    log(`  ${c.name} PyTorch reference...`);
+    log(`  ${c.name} PyTorch reference, ${threads} thread(s)...`);
+    // The same OpenMP wait policy as our addon sets (see native/loader.c): with the default
+    // (spinning) policy PyTorch at 2 threads runs 2-4x slower here, which would flatter us.
     const out = execFileSync(python, [script, '--dir', dir, '--task', 'bench'], {
       encoding: 'utf8',
+      env: { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' },
+      maxBuffer: 16 << 20,
     });
     return JSON.parse(out.trim().split('\n').pop()!) as {
       torch_version: string;
@@ -203,44 +259,122 @@ function benchTorch(c: BenchConfig, repeats: number) {
   }
 }
 
-async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+interface OursResult {
+  params: number;
+  decode_tokens_per_s: number;
+  train_tokens_per_s: number;
+  decode_s: number;
+  train_step_s: number;
+  tensors_leaked_per_step: number;
+}
+
+/** Child mode: this process's backend on the chosen configs; JSON on stdout. */
+async function measureBackend(args: Args): Promise<void> {
   const info = await initBackend(parseBackendRequest(process.env.RZERO_BACKEND));
   log(`backend ${info.backend} (${info.device}), threads ${info.threads ?? 'n/a'}`);
-  const results: Record<string, unknown> = {};
-  let torchMeta: { torch_version: string; threads: number } | null = null;
+  const configs: Record<string, OursResult | { skipped: string }> = {};
   for (const c of CONFIGS.filter((x) => args.configs.includes(x.name))) {
+    if (c.backends && !c.backends.includes(info.backend)) {
+      configs[c.name] = { skipped: `runs on ${c.backends.join(', ')} only` };
+      continue;
+    }
     log(
-      `${c.name}: batch ${c.batch}, decode ${c.promptLen}+${c.newTokens} tokens, train ${c.trainLen} tokens`,
+      `${c.name} on ${info.backend}: batch ${c.batch}, decode ${c.promptLen}+${c.newTokens} tokens, train ${c.trainLen} tokens`,
     );
-    const ours = benchOurs(c, args.repeats);
-    const torch = args.torch ? benchTorch(c, args.repeats) : null;
-    if (torch) torchMeta = { torch_version: torch.torch_version, threads: torch.threads };
-    results[c.name] = {
-      params: ours.params,
-      batch: c.batch,
-      decode_tokens: c.batch * c.newTokens,
-      train_tokens: c.batch * c.trainLen,
-      decode_tokens_per_s: ours.decode_tokens_per_s,
-      train_tokens_per_s: ours.train_tokens_per_s,
-      decode_s: ours.decode_s,
-      train_step_s: ours.train_step_s,
-      torch_decode_tokens_per_s: torch?.decode_tokens_per_s ?? null,
-      torch_train_tokens_per_s: torch?.train_tokens_per_s ?? null,
-      decode_ratio: torch ? ours.decode_tokens_per_s / torch.decode_tokens_per_s : null,
-      train_ratio: torch ? ours.train_tokens_per_s / torch.train_tokens_per_s : null,
-      tensors_leaked_per_step: ours.tensors_leaked_per_step,
-    };
+    configs[c.name] = benchOurs(c, Math.min(args.repeats, c.repeats ?? args.repeats));
   }
+  const { torchLiveTensors } = await import('../src/engine/torch');
   const report = {
     backend: info.backend,
     device: info.device,
     threads: info.threads,
-    torch: torchMeta,
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
     peak_tensors: peakTensors,
     tensors_at_exit: tf.memory().numTensors,
-    configs: results,
+    torch_live_tensors_at_exit: torchLiveTensors(),
+    configs,
+  };
+  process.stdout.write(JSON.stringify(report) + '\n');
+}
+
+/** Runs the child mode in a fresh process with RZERO_BACKEND=backend; null when it fails to load. */
+function runBackend(backend: string, args: Args): Record<string, unknown> | { error: string } {
+  const childArgs = [
+    __filename,
+    '--child',
+    '--configs',
+    args.configs.join(','),
+    '--repeats',
+    String(args.repeats),
+  ];
+  const res = spawnSync(process.execPath, childArgs, {
+    env: { ...process.env, RZERO_BACKEND: backend },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 << 20,
+  });
+  const last = res.stdout.trim().split('\n').pop() ?? '';
+  if (res.status !== 0 || !last.startsWith('{'))
+    return { error: `exit ${res.status ?? res.signal}: see the log above` };
+  return JSON.parse(last) as Record<string, unknown>;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.child) return measureBackend(args);
+  const backends: Record<string, unknown> = {};
+  for (const b of args.backends) {
+    log(`== backend ${b}`);
+    const r = runBackend(b, args);
+    // A backend that does not load here is reported, not fatal (tensorflow is usually absent).
+    backends[b] = r;
+    const backendName = (r as { backend?: string }).backend;
+    if (backendName && backendName !== b) backends[b] = { error: `loaded ${backendName} instead` };
+  }
+  const reference: Record<string, unknown> = {};
+  let torchMeta: { torch_version: string } | null = null;
+  if (args.torch) {
+    for (const c of CONFIGS.filter((x) => args.configs.includes(x.name))) {
+      const runs = args.threads.map((t) =>
+        benchTorch(c, Math.min(args.repeats, c.repeats ?? args.repeats), t),
+      );
+      torchMeta = { torch_version: runs[0]!.torch_version };
+      const best = (k: 'decode_tokens_per_s' | 'train_tokens_per_s') =>
+        Math.max(...runs.map((r) => r[k]));
+      reference[c.name] = {
+        by_threads: Object.fromEntries(
+          runs.map((r) => [
+            String(r.threads),
+            {
+              decode_tokens_per_s: r.decode_tokens_per_s,
+              train_tokens_per_s: r.train_tokens_per_s,
+            },
+          ]),
+        ),
+        decode_tokens_per_s: best('decode_tokens_per_s'),
+        train_tokens_per_s: best('train_tokens_per_s'),
+      };
+    }
+  }
+  // Ratios of every measured backend against PyTorch's best.
+  for (const r of Object.values(backends)) {
+    const configs = (r as { configs?: Record<string, Record<string, number>> }).configs ?? {};
+    for (const [name, v] of Object.entries(configs)) {
+      const ref = reference[name] as
+        { decode_tokens_per_s: number; train_tokens_per_s: number } | undefined;
+      if (!ref || v.decode_tokens_per_s === undefined) continue;
+      v.decode_ratio = v.decode_tokens_per_s / ref.decode_tokens_per_s;
+      v.train_ratio = v.train_tokens_per_s! / ref.train_tokens_per_s;
+    }
+  }
+  const report = {
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
+    torch_reference: torchMeta && {
+      ...torchMeta,
+      omp_wait_policy: process.env.OMP_WAIT_POLICY ?? 'PASSIVE',
+    },
+    reference,
+    backends,
   };
   if (args.json) {
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');
@@ -250,29 +384,12 @@ async function main(): Promise<void> {
 }
 
 function printTable(r: {
-  backend: string;
-  device: string;
-  threads: number | null;
-  torch: unknown;
-  peak_rss_mb: number;
-  peak_tensors: number;
-  configs: Record<string, unknown>;
+  reference: Record<string, unknown>;
+  backends: Record<string, unknown>;
 }): void {
   const fmt = (x: unknown, d = 0) => (typeof x === 'number' ? x.toFixed(d) : '-');
-  const rows = Object.entries(r.configs).map(([name, v]) => {
-    const c = v as Record<string, number | null>;
-    return [
-      name,
-      fmt(c.params! / 1e6, 2) + 'M',
-      fmt(c.decode_tokens_per_s),
-      fmt(c.torch_decode_tokens_per_s),
-      fmt(c.decode_ratio, 2),
-      fmt(c.train_tokens_per_s),
-      fmt(c.torch_train_tokens_per_s),
-      fmt(c.train_ratio, 2),
-    ];
-  });
   const head = [
+    'backend',
     'config',
     'params',
     'decode tok/s',
@@ -282,14 +399,44 @@ function printTable(r: {
     'torch',
     'ratio',
   ];
+  const rows: string[][] = [];
+  const notes: string[] = [];
+  for (const [backend, v] of Object.entries(r.backends)) {
+    const b = v as {
+      error?: string;
+      configs?: Record<string, Record<string, number | string>>;
+      peak_rss_mb?: number;
+      threads?: number;
+      device?: string;
+    };
+    if (b.error) {
+      notes.push(`${backend}: not measured (${b.error})`);
+      continue;
+    }
+    notes.push(
+      `${backend}: ${b.device}, threads ${b.threads ?? 'n/a'}, peak RSS ${b.peak_rss_mb} MB`,
+    );
+    for (const [name, c] of Object.entries(b.configs ?? {})) {
+      if (c.skipped) continue;
+      const ref = r.reference[name] as Record<string, number> | undefined;
+      rows.push([
+        backend,
+        name,
+        fmt((c.params as number) / 1e6, 2) + 'M',
+        fmt(c.decode_tokens_per_s),
+        fmt(ref?.decode_tokens_per_s),
+        fmt(c.decode_ratio, 2),
+        fmt(c.train_tokens_per_s),
+        fmt(ref?.train_tokens_per_s),
+        fmt(c.train_ratio, 2),
+      ]);
+    }
+  }
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
-  console.log(
-    `backend ${r.backend} (${r.device}), threads ${r.threads ?? 'n/a'}; torch ${JSON.stringify(r.torch)}`,
-  );
   console.log(line(head));
   for (const row of rows) console.log(line(row));
-  console.log(`peak RSS ${r.peak_rss_mb} MB, peak tensors ${r.peak_tensors}`);
+  for (const n of notes) console.log(n);
 }
 
 main().catch((err) => {
