@@ -2,18 +2,21 @@
 #
 # rzero-service image: one image, two entry points (api: the default CMD; worker: `node dist/src/worker.js`).
 #
-#   docker build -t rzero-service .                      CPU image (tfjs wasm backend, SIMD)
+#   docker build -t rzero-service .                      CPU image: the torch backend over Debian's
+#        libtorch (RZERO_BACKEND=auto picks it; wasm when it cannot load)
 #   docker build -t rzero-service:gpu --build-arg VARIANT=gpu .
-#        GPU image: CUDA 11.8 + cuDNN 8 base and @tensorflow/tfjs-node-gpu (RZERO_BACKEND=auto picks it);
-#        run with `docker run --gpus all ...`.
+#        GPU image: a PyTorch CUDA runtime base; the torch addon is built there against that PyTorch's
+#        libtorch (RZERO_DEVICE=auto picks cuda:0); run with `docker run --gpus all ...`.
 #
-# The optional native tfjs packages download libtensorflow at install time, so the CPU build skips
-# them (npm ci --omit=optional) and the GPU build installs tfjs-node-gpu explicitly.
+# The optional tfjs-node packages download libtensorflow at install time, so both builds skip them
+# (npm ci --omit=optional); tfjs-node-gpu stays usable by installing it into an image by hand.
 
 ARG VARIANT=cpu
 
 # ---- build: compile TypeScript with the dev dependencies --------------------------------------
 FROM node:20-bookworm-slim AS build
+RUN apt-get update && apt-get install -y --no-install-recommends g++ make python3 libtorch-dev \
+  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY openapi/package.json ./openapi/package.json
@@ -27,19 +30,30 @@ COPY test ./test
 COPY openapi ./openapi
 COPY web ./web
 # The api (dist/), and the admin panel (web/dist/, static files the api serves at /admin).
-RUN npx tsc -p tsconfig.json && npm run build -w web && npm prune --omit=dev --omit=optional
+# The CPU torch addon (the GPU image rebuilds it against its own libtorch below).
+RUN npx tsc -p tsconfig.json && npm run build -w web && bash scripts/build-torch-addon.sh \
+  && npm prune --omit=dev --omit=optional
 
 # ---- runtime bases -------------------------------------------------------------------------------
 FROM node:20-bookworm-slim AS runtime-cpu
-WORKDIR /app
-
-FROM nvidia/cuda:11.8.0-cudnn8-runtime-ubuntu22.04 AS runtime-gpu
-ENV DEBIAN_FRONTEND=noninteractive
-RUN apt-get update && apt-get install -y --no-install-recommends curl ca-certificates \
-  && curl -fsSL https://deb.nodesource.com/setup_20.x | bash - \
-  && apt-get install -y --no-install-recommends nodejs build-essential python3 \
+RUN apt-get update && apt-get install -y --no-install-recommends libtorch1.13 \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
+COPY --from=build /app/src/engine/torch/native/build/Release/rzero_torch.node /app/src/engine/torch/native/build/Release/rzero_torch_impl.node ./src/engine/torch/native/build/Release/
+
+FROM pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime AS runtime-gpu
+ENV DEBIAN_FRONTEND=noninteractive
+RUN apt-get update && apt-get install -y --no-install-recommends curl ca-certificates g++ make \
+  && curl -fsSL https://deb.nodesource.com/setup_20.x | bash - \
+  && apt-get install -y --no-install-recommends nodejs \
+  && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+# The addon against this image's PyTorch (CUDA libtorch, its C++ ABI read from python).
+COPY src/engine/torch/native ./src/engine/torch/native
+COPY scripts/build-torch-addon.sh ./scripts/build-torch-addon.sh
+RUN npm install --no-save --no-package-lock --no-audit --no-fund node-gyp@11 node-addon-api@8 \
+  && RZERO_LIBTORCH_DIR=python bash scripts/build-torch-addon.sh \
+  && rm -rf node_modules src/engine/torch/native/build/Release/obj.target
 
 # ---- final ------------------------------------------------------------------------------------------
 FROM runtime-${VARIANT} AS final
@@ -55,10 +69,8 @@ COPY package.json package-lock.json ./
 COPY assets ./assets
 # Served at /openapi.json and /docs.
 COPY openapi/openapi.json ./openapi/openapi.json
-RUN if [ "$VARIANT" = "gpu" ]; then \
-      npm install --no-save --no-audit --no-fund @tensorflow/tfjs-node-gpu@4.22.0; \
-    fi \
-  && mkdir -p /data/artifacts && chown -R node:node /data 2>/dev/null || true
+RUN mkdir -p /data/artifacts && (id node >/dev/null 2>&1 || useradd -m node) \
+  && chown -R node:node /data
 USER node
 VOLUME ["/data/artifacts"]
 EXPOSE 3000

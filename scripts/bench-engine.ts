@@ -234,6 +234,8 @@ function benchTorch(c: BenchConfig, repeats: number, threads: number) {
         warmup: 1,
         repeats,
         threads,
+        // scripts/gpu-check.sh compares with PyTorch on the GPU.
+        device: process.env.RZERO_REFERENCE_DEVICE ?? 'cpu',
       }),
     );
     const python = process.env.RZERO_TORCH_PYTHON ?? '/usr/bin/python3';
