@@ -10,12 +10,14 @@
  * width, rep = nh / nkv, I intermediate, V vocabulary. Activations flow as 2D [B*T, H].
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { prefersExplicitTranspose } from './backend';
 import type { ModelConfig } from './config';
 import {
   attentionCore,
   gatherRows,
   linear,
   rmsNorm,
+  rope as applyRotary,
   rotaryTables,
   rotateHalfMatrix,
   swiglu,
@@ -266,7 +268,15 @@ export class CausalLM {
    * repeated calls with unchanged weights (decoding) skip re-transposing a tied embedding.
    */
   logits(h: tf.Tensor2D, head?: tf.Tensor2D): tf.Tensor2D {
-    return tf.tidy(() => linear(h, head ?? this.headMatrix()));
+    return tf.tidy(() => {
+      if (head) return linear(h, head);
+      // A tied head on a backend with fast transposed products: h @ embed^T directly, so the
+      // embedding's gradient comes out [V, H] like the gather's, not as a transposed [H, V] that
+      // must be added to it across strides (measured on the Qwen2.5-0.5B shape: that add took 1 s).
+      if (!this.params.lmHead && !prefersExplicitTranspose())
+        return tf.matMul(h, this.params.embed as tf.Tensor2D, false, true);
+      return linear(h, this.headMatrix());
+    });
   }
 
   /** The LM head as [H, V]: the untied weight, or the transposed embedding (a new tensor). */
@@ -340,14 +350,7 @@ export class CausalLM {
 
   /** x * cos + rotate_half(x) * sin on [B, T, heads, hd]. */
   private applyRope(x: tf.Tensor4D, rope: { cos: tf.Tensor4D; sin: tf.Tensor4D }): tf.Tensor4D {
-    const [B, T, n, hd] = x.shape;
-    const rotated = tf.reshape(linear(tf.reshape(x, [B * T * n, hd]) as tf.Tensor2D, this.rotate), [
-      B,
-      T,
-      n,
-      hd,
-    ]);
-    return tf.add(tf.mul(x, rope.cos), tf.mul(rotated, rope.sin)) as tf.Tensor4D;
+    return applyRotary(x, rope.cos, rope.sin, this.rotate);
   }
 
   private extendCache(

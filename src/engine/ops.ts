@@ -244,6 +244,40 @@ export function rotaryTables(
   return { cos, sin };
 }
 
+/**
+ * Rotary embedding on [B, T, heads, hd]: x * cos + rotate_half(x) * sin, with cos/sin
+ * [B, T, 1, hd] and `rotate` the rotateHalfMatrix (the composition runs rotate_half as one 2D
+ * product, the fast path on wasm).
+ */
+export function rope(
+  x: tf.Tensor4D,
+  cos: tf.Tensor4D,
+  sin: tf.Tensor4D,
+  rotate: tf.Tensor2D,
+): tf.Tensor4D {
+  if (hasFused(FUSED.rope)) {
+    return custom<[tf.Tensor]>((xi, save) => {
+      // Saved so they outlive the forward pass's tidy until the backward pass has run.
+      save([cos, sin]);
+      return {
+        value: runFused(FUSED.rope, { x: xi, cos, sin }) as tf.Tensor,
+        gradFunc: (dy: tf.Tensor, s: tf.Tensor[]) =>
+          runFused(FUSED.ropeGrad, { dy, cos: s[0]!, sin: s[1]! }) as tf.Tensor,
+      };
+    })(x) as tf.Tensor4D;
+  }
+  return tf.tidy(() => {
+    const [B, T, n, hd] = x.shape;
+    const rotated = tf.reshape(linear(tf.reshape(x, [B * T * n, hd]) as tf.Tensor2D, rotate), [
+      B,
+      T,
+      n,
+      hd,
+    ]);
+    return tf.add(tf.mul(x, cos), tf.mul(rotated, sin)) as tf.Tensor4D;
+  });
+}
+
 /** rotate_half as a constant [hd, hd] matrix so it runs as one fast 2D product: x @ R. */
 export function rotateHalfMatrix(headDim: number): Float32Array {
   const half = headDim / 2;

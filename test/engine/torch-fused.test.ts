@@ -9,7 +9,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/engine/backend';
 import { addonPath } from '../../src/engine/torch/addon';
 import { torchLiveTensors } from '../../src/engine/torch';
-import { attentionCore, rmsNorm, tokenLogProbs } from '../../src/engine/ops';
+import {
+  attentionCore,
+  rmsNorm,
+  rope,
+  rotateHalfMatrix,
+  tokenLogProbs,
+} from '../../src/engine/ops';
 import { AdamW, grpoStep, DEFAULT_GRPO } from '../../src/engine/trainer';
 import { scoreResponses } from '../../src/engine/scoring';
 import { Rng } from '../../src/engine/rng';
@@ -93,6 +99,18 @@ describe(
       }
     });
 
+    test('RzeroRope (rotate-half rotary embedding, cos/sin broadcast over heads)', () => {
+      const rng = new Rng(7);
+      const [B, T, n, hd] = [2, 3, 4, 8];
+      const x = randn(rng, [B, T, n, hd]);
+      const cos = randn(rng, [B, T, 1, hd]) as tf.Tensor4D;
+      const sin = randn(rng, [B, T, 1, hd]) as tf.Tensor4D;
+      const rotate = tf.tensor2d(rotateHalfMatrix(hd), [hd, hd]);
+      const f = (a: tf.Tensor) => rope(a as tf.Tensor4D, cos, sin, rotate);
+      assertClose(valueAndGrads(true, [x], f), valueAndGrads(false, [x], f), 1e-5);
+      tf.dispose([x, cos, sin, rotate]);
+    });
+
     test('RzeroTokenLogProbs', () => {
       const rng = new Rng(2);
       const logits = randn(rng, [7, 11], 4);
@@ -102,20 +120,24 @@ describe(
       logits.dispose();
     });
 
-    test('RzeroAttention (grouped heads, padding bias)', () => {
+    test('RzeroAttention (grouped heads, padding bias; training rows and one decode row)', () => {
       const rng = new Rng(3);
-      const [B, nkv, rep, T, Tk, hd] = [2, 2, 3, 4, 6, 8];
-      const q = randn(rng, [B * nkv, rep * T, hd]);
-      const k = randn(rng, [B * nkv, Tk, hd]);
-      const v = randn(rng, [B * nkv, Tk, hd]);
-      const biasData = Float32Array.from({ length: B * T * Tk }, (_, i) =>
-        i % 5 === 0 ? -1e9 : 0,
-      );
-      const bias = tf.tensor(biasData, [B, 1, T, Tk]) as tf.Tensor4D;
-      const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
-        attentionCore(a as tf.Tensor3D, b as tf.Tensor3D, c as tf.Tensor3D, bias);
-      assertClose(valueAndGrads(true, [q, k, v], f), valueAndGrads(false, [q, k, v], f), 1e-5);
-      tf.dispose([q, k, v, bias]);
+      for (const [B, nkv, rep, T, Tk, hd] of [
+        [2, 2, 3, 4, 6, 8],
+        [3, 2, 2, 1, 9, 8],
+      ] as const) {
+        const q = randn(rng, [B * nkv, rep * T, hd]);
+        const k = randn(rng, [B * nkv, Tk, hd]);
+        const v = randn(rng, [B * nkv, Tk, hd]);
+        const biasData = Float32Array.from({ length: B * T * Tk }, (_, i) =>
+          i % 5 === 0 ? -1e9 : 0,
+        );
+        const bias = tf.tensor(biasData, [B, 1, T, Tk]) as tf.Tensor4D;
+        const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+          attentionCore(a as tf.Tensor3D, b as tf.Tensor3D, c as tf.Tensor3D, bias);
+        assertClose(valueAndGrads(true, [q, k, v], f), valueAndGrads(false, [q, k, v], f), 1e-5);
+        tf.dispose([q, k, v, bias]);
+      }
     });
 
     test('RzeroAdamW and RzeroSumSquares: the same parameters and gradient norm after 3 clipped steps', () => {
@@ -150,6 +172,44 @@ describe(
     });
   },
 );
+
+describe('torch fused AdamW in place', { skip: !built && 'the torch addon is not built' }, () => {
+  test('updates in place when nothing else sees the data, and copies when another tensor shares it', async () => {
+    await initBackend('torch');
+    const rng = new Rng(6);
+    const v = tf.variable(randn(rng, [40, 30]));
+    const optim = new AdamW([v], {
+      lr: 1e-2,
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+      weightDecay: 0.01,
+      maxGradNorm: 1,
+    });
+    const loss = () => tf.sum(tf.square(v)) as tf.Scalar;
+    optim.step([loss]);
+    const live = torchLiveTensors()!;
+    const first = v.dataId;
+    optim.step([loss]);
+    assert.equal(v.dataId, first, 'the same data, updated in place');
+    assert.equal(torchLiveTensors(), live);
+    // A clone shares the variable's data (tfjs Identity): the update must not reach it.
+    const snapshot = tf.clone(v);
+    const before = Array.from(snapshot.dataSync());
+    optim.step([loss]);
+    assert.notEqual(v.dataId, snapshot.dataId, 'the variable got new data');
+    assert.deepEqual(Array.from(snapshot.dataSync()), before, 'the clone is unchanged');
+    assert.notDeepEqual(Array.from(v.dataSync()), before);
+    // A libtorch view of the data (a transpose kept alive) blocks the in-place update too.
+    const view = tf.transpose(v);
+    const viewBefore = Array.from(view.dataSync());
+    optim.step([loss]);
+    assert.deepEqual(Array.from(view.dataSync()), viewBefore, 'the view is unchanged');
+    tf.dispose([snapshot, view]);
+    optim.dispose();
+    v.dispose();
+  });
+});
 
 describe('torch backend memory', { skip: !built && 'the torch addon is not built' }, () => {
   test('20 GRPO steps: tfjs tensors and libtorch tensors return to their count after each step', async () => {

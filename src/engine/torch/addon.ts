@@ -61,6 +61,8 @@ export interface TorchAddon {
   // Fused kernels (src/engine/torch/fused.ts).
   tokenLogProbs(logits: Slot, targets: Slot): Slot[];
   tokenLogProbsGrad(dy: Slot, logits: Slot, targets: Slot, lse: Slot): Slot;
+  rope(x: Slot, cos: Slot, sin: Slot): Slot;
+  ropeGrad(dy: Slot, cos: Slot, sin: Slot): Slot;
   rmsNorm(x: Slot, w: Slot, eps: number): Slot[];
   rmsNormGrad(dy: Slot, x: Slot, w: Slot, rstd: Slot): Slot[];
   attention(q: Slot, k: Slot, v: Slot, bias: Slot): Slot[];
@@ -78,6 +80,7 @@ export interface TorchAddon {
     weightDecay: number,
     step: number,
     gradScale: number,
+    mayUpdateInPlace: boolean[],
   ): Slot[];
 }
 

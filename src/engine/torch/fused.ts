@@ -7,9 +7,11 @@
  *
  *   RzeroTokenLogProbs(+Grad)  log_softmax picked at the targets      (ops.tokenLogProbs)
  *   RzeroRmsNorm(+Grad)        x * rsqrt(mean(x^2) + eps) * w          (ops.rmsNorm)
+ *   RzeroRope(+Grad)           x * cos + rotate_half(x) * sin          (ops.rope)
  *   RzeroAttention(+Grad)      softmax(q k^T + bias) v on grouped heads (ops.attentionCore)
  *   RzeroSumSquares            sum of squares of many tensors          (trainer global norm)
- *   RzeroAdamW                 torch's AdamW update of every parameter (trainer AdamW.apply)
+ *   RzeroAdamW                 torch's AdamW update of every parameter (trainer AdamW.apply),
+ *                              in place where nothing else can see the data
  */
 import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { TorchBackend } from './backend';
@@ -18,6 +20,8 @@ import { BACKEND_NAME } from './kernels';
 export const FUSED = {
   tokenLogProbs: 'RzeroTokenLogProbs',
   tokenLogProbsGrad: 'RzeroTokenLogProbsGrad',
+  rope: 'RzeroRope',
+  ropeGrad: 'RzeroRopeGrad',
   rmsNorm: 'RzeroRmsNorm',
   rmsNormGrad: 'RzeroRmsNormGrad',
   attention: 'RzeroAttention',
@@ -49,6 +53,12 @@ const KERNELS: Record<string, Fn> = {
     return b.output(
       b.addon.tokenLogProbsGrad(b.slot(dy!), b.slot(logits!), b.slot(targets!), b.slot(lse!)),
     );
+  },
+  [FUSED.rope](b, { x, cos, sin }) {
+    return b.output(b.addon.rope(b.slot(x!), b.slot(cos!), b.slot(sin!)));
+  },
+  [FUSED.ropeGrad](b, { dy, cos, sin }) {
+    return b.output(b.addon.ropeGrad(b.slot(dy!), b.slot(cos!), b.slot(sin!)));
   },
   [FUSED.rmsNorm](b, { x, w }, { eps }) {
     const [y, rstd] = b.addon.rmsNorm(b.slot(x!), b.slot(w!), eps as number) as [number, number];
@@ -92,6 +102,13 @@ const KERNELS: Record<string, Fn> = {
     const n = xs.length / 4;
     const slot = (i: number) => b.slot(xs[i]!);
     const range = (from: number) => Array.from({ length: n }, (_, i) => slot(from + i));
+    // In place only where no other tfjs tensor shares the parameter's or a moment's data; the
+    // addon also checks that no libtorch view of it exists.
+    const sole = (i: number) => b.refCount(xs[i]!.dataId) === 1;
+    const mayInPlace = Array.from(
+      { length: n },
+      (_, i) => sole(i) && sole(2 * n + i) && sole(3 * n + i),
+    );
     const a = attrs as Record<string, number>;
     const slots = b.addon.adamW(
       range(0),
@@ -105,8 +122,16 @@ const KERNELS: Record<string, Fn> = {
       a.weightDecay!,
       a.step!,
       a.gradScale!,
+      mayInPlace,
     );
-    return same(b, slots, [...xs.slice(0, n), ...xs.slice(2 * n, 4 * n)]);
+    // Outputs in the order p', m', v'; -1 means "updated in place": the input's data, shared.
+    const like = [...xs.slice(0, n), ...xs.slice(2 * n, 4 * n)];
+    return slots.map((s, i) => {
+      const x = like[i]!;
+      if (s >= 0) return b.outputAs(s, x.shape.slice(), x.dtype as 'float32');
+      b.incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype };
+    });
   },
 };
 
