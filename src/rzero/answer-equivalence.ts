@@ -30,7 +30,9 @@
  *   unless their normalised strings coincide.
  * - pylatexenc 2.10 `latex_to_text` -> `latexToText`: a small converter for the macros answers
  *   use (`\frac{a}{b}` -> `a/b`, `\sqrt{x}` -> `sqrt(x)`, `\text{x}` -> `x`, Greek letters,
- *   `\times`, `\cdot`, `\infty`, spacing macros); unknown macros lose their name.
+ *   `\times`, `\cdot`, `\infty`, spacing macros; `\sin`, `\log`, `\max`, `\det`... keep their
+ *   names and accents become combining marks, as in pylatexenc); unknown macros keep their name
+ *   (pylatexenc drops it, which made `\foo x` equal `x`).
  * - Python `float()` does not accept non-ASCII digits here; mathruler's stopit time-outs do not
  *   exist (nothing here can hang).
  */
@@ -302,6 +304,29 @@ const SYMBOLS: Record<string, string> = {
   left: '',
   right: '',
 };
+/** Function names pylatexenc renders as their names (its latex2text default specs). */
+const FUNCTION_NAMES = new Set(
+  (
+    'arccos arcsin arctan arg cos cosh cot coth csc deg det dim exp gcd hom inf ker lg lim liminf ' +
+    'limsup ln log max min Pr sec sin sinh sup tan tanh'
+  ).split(' '),
+);
+/** Accent macros: pylatexenc appends a combining mark to the argument. */
+const ACCENTS: Record<string, string> = {
+  hat: '\u0302',
+  widehat: '\u0302',
+  bar: '\u0304',
+  overline: '\u0305',
+  tilde: '\u0303',
+  widetilde: '\u0303',
+  vec: '\u20d7',
+  dot: '\u0307',
+  ddot: '\u0308',
+  acute: '\u0301',
+  grave: '\u0300',
+  breve: '\u0306',
+  check: '\u030c',
+};
 const ONE_ARG = new Set([
   'text',
   'textbf',
@@ -369,7 +394,11 @@ class LatexReader {
       return `√(${this.arg()})`;
     }
     if (ONE_ARG.has(name)) return this.arg();
-    return SYMBOLS[name] ?? '';
+    if (FUNCTION_NAMES.has(name)) return name;
+    const accent = ACCENTS[name];
+    if (accent !== undefined) return this.arg() + accent;
+    // Unknown macros keep their name, so that different macros never read as equal.
+    return SYMBOLS[name] ?? (/^[A-Za-z]+$/.test(name) ? `\\${name}` : '');
   }
 
   private skipSpaces(): void {

@@ -55,6 +55,22 @@ const different: [string, string, string][] = [
   ['empty vs number', '', '0'],
   ["'None' vs number", 'None', '0'],
   ['float sums as sympy Floats', '0.1+0.2', '0.3'],
+  // Operator names and accents are not dropped (pylatexenc keeps them; an outside check found
+  // these equal before).
+  ['tan vs cot', '\\tan x', '\\cot x'],
+  ['sin vs cos', '\\sin x', '\\cos x'],
+  ['log vs ln', '\\log 2', '\\ln 2'],
+  ['max vs min', '\\max(1,2)', '\\min(1,2)'],
+  ['cot x vs x', '\\cot x', 'x'],
+  ['det A vs A', '\\det A', 'A'],
+  ['hat vs bar', '\\hat{x}', '\\bar{x}'],
+  ['vec vs plain', '\\vec{v}', 'v'],
+  ['arcsin vs sin', '\\arcsin(1/2)', '\\sin(1/2)'],
+  ['sinh vs cosh', '\\sinh 1', '\\cosh 1'],
+  ['exp vs e', '\\exp(2)', 'e(2)'],
+  ['gcd vs lcm', '\\gcd(4,6)', '\\operatorname{lcm}(4,6)'],
+  ['unknown macros keep their names', '\\foo x', '\\baz x'],
+  ['an unknown macro vs nothing', '\\foo x', 'x'],
 ];
 
 describe('answersEquivalent', () => {
@@ -70,6 +86,13 @@ describe('answersEquivalent', () => {
       assert.equal(answersEquivalent(b, a), false);
     });
   }
+  test('operator names and accents survive LaTeX to text', () => {
+    assert.equal(latexToText('\\tan x'), 'tan x');
+    assert.equal(latexToText('\\max(1,2)'), 'max(1,2)');
+    assert.equal(latexToText('\\hat{x}'), 'x\u0302');
+    assert.equal(answersEquivalent('\\sin x', '\\sin  x'), true);
+    assert.equal(answersEquivalent('\\tan\\theta', '\\tan \\theta'), true);
+  });
   test('reflexive on anything', () => {
     for (const s of ['', 'None', '\\frac{', '(((', 'x'])
       assert.equal(answersEquivalent(s, s), true);
