@@ -8,6 +8,8 @@
  *   5. live progress from the run's SSE stream (a progress bar per phase)
  *   6. the evolved Solver downloaded as tar.gz, extracted, checked with the engine
  *   7. the benchmark table: base vs each iteration's Solver
+ *   8. the admin panel (built by the npm script) checked to load, its URL and a key to sign in with
+ *      printed; `npm run demo -- --serve` keeps the api and panel up until Ctrl-C
  * The run stays in the database; the Solver lands in demo-output/.
  */
 import { randomBytes } from 'node:crypto';
@@ -49,8 +51,10 @@ async function main(): Promise<void> {
     RZERO_ARTIFACT_DIR: process.env.RZERO_ARTIFACT_DIR ?? join(root, '.artifacts', 'demo'),
     RZERO_ADMIN_KEY: adminKey,
     RZERO_EMBEDDED_WORKER: '1',
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    // The demo's own lines tell the story; the service logs only errors (JSON) unless asked.
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
   });
+  const serve = process.argv.includes('--serve');
   const applied = await migrate(config.databaseUrl, say);
   say(applied.length ? `migrated: ${applied.join(', ')}` : 'database schema up to date');
 
@@ -73,7 +77,8 @@ async function main(): Promise<void> {
       }),
     )) as RunView;
     say(`run ${run.id} queued: preset tiny with ${JSON.stringify(DEMO_CONFIG)}`);
-    say(`following ${base}/runs/${run.id}/events (admin panel: ${base}/admin/runs/${run.id})`);
+    say(`following ${base}/runs/${run.id}/events`);
+    say(`watch it in the admin panel: ${base}/admin/runs/${run.id} (sign in with the key ${key})`);
 
     const show = progressPrinter();
     let status = '';
@@ -110,12 +115,43 @@ async function main(): Promise<void> {
       (a, b) => benchmarkIds.indexOf(a.benchmarkId) - benchmarkIds.indexOf(b.benchmarkId),
     );
     printTable(scores);
+    await checkPanel(base, run.id, key);
     say(`done in ${((Date.now() - t0) / 60_000).toFixed(1)} min wall time`);
+    console.log('');
+    console.log(`  admin panel:  ${base}/admin/runs/${run.id}`);
+    console.log(`  sign in with: ${key}`);
+    console.log(`  API:          ${base}/docs (OpenAPI), curl examples in docs/api.md`);
+    if (serve) {
+      console.log('');
+      say('serving the api and the panel until Ctrl-C (--serve)');
+      await new Promise<void>((done) => {
+        process.once('SIGINT', done);
+        process.once('SIGTERM', done);
+      });
+    } else {
+      console.log('');
+      console.log(
+        '  The server stops now; `npm run demo -- --serve` keeps it (and the panel) up until Ctrl-C.',
+      );
+    }
   } finally {
     await app.close();
     // The demo's queue keys go with it (the run itself stays in Postgres).
     await deleteKeysWithPrefix(config.redisUrl, config.redisPrefix);
   }
+}
+
+/** The admin panel loads: its page and script answer, and the printed key signs in (GET /me). */
+async function checkPanel(base: string, runId: string, key: string): Promise<void> {
+  const page = await fetch(`${base}/admin/runs/${runId}`);
+  const html = await page.text();
+  const script = /<script[^>]+src="([^"]+)"/.exec(html)?.[1];
+  if (!page.ok || !script) throw new Error(`the admin panel did not load (HTTP ${page.status})`);
+  const js = await fetch(new URL(script, `${base}/admin/`));
+  if (!js.ok) throw new Error(`the admin panel's script ${script} answered HTTP ${js.status}`);
+  const me = await fetch(`${base}/me`, { headers: { authorization: `Bearer ${key}` } });
+  if (!me.ok) throw new Error(`signing in with the demo key failed (HTTP ${me.status})`);
+  say(`admin panel checked: the page and its script load, the key signs in`);
 }
 
 function printTable(

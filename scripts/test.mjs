@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The whole test suite: system dependencies, the torch addon, a type-checked build, lint, then node's test runner
+// The whole test suite: npm packages (when missing), system dependencies, the torch addon, a type-checked build, lint, then node's test runner
 // over every compiled test file. `npm test -- test/engine` narrows to files under a path;
 // RZERO_SKIP_SYSTEM_DEPS=1 / RZERO_SKIP_LINT=1 skip those steps while iterating.
 // The OpenAPI drift checks (openapi.json, schema.d.ts) are tests: test/openapi/spec.test.ts.
@@ -17,6 +17,8 @@ const run = (cmd, args) => {
   }
 };
 
+// The first command on a fresh clone: npm packages from the lockfile when missing or stale.
+run(process.execPath, ['scripts/ensure-install.mjs']);
 if (!process.env.RZERO_SKIP_SYSTEM_DEPS) run('bash', ['scripts/ensure-system-deps.sh']);
 // The torch backend's addon (libtorch-dev with apt-get when absent, then node-gyp). Optional: when
 // it cannot be built the script says why and the suite runs on the next backend auto picks.
