@@ -19,6 +19,7 @@ export interface RunEstimate {
     solverVotes: number;
     solverRollouts: number;
   };
+  /** Every iteration, plus the base model's evaluation when evaluation.evaluateBase is on. */
   total: { generatedTokens: number; trainedTokens: number };
   notes: string[];
 }
@@ -39,12 +40,15 @@ export function estimateRun(
   const benchmarkItems = benchmarkSizes.reduce((a, n) => a + n, 0);
   const evalItems = benchmarkSizes.reduce((a, n) => a + cap(n), 0);
   const evalSamples = evalItems * (1 + (c.evaluation.meanAtK > 1 ? c.evaluation.meanAtK : 0));
+  const evalTokens = evalSamples * c.evaluation.maxNewTokens;
   const generatedTokens =
     challengerRollouts * q.rollout.maxNewTokens +
     (challengerVotes + datasetVotes) * s.voting.maxNewTokens +
     q.questionsPerIteration * q.generation.maxNewTokens +
     solverRollouts * s.rollout.maxNewTokens +
-    evalSamples * c.evaluation.maxNewTokens;
+    evalTokens;
+  // evaluation.evaluateBase scores the base model once more before iteration 1.
+  const evaluations = c.iterations + (c.evaluation.evaluateBase ? 1 : 0);
   const trainedTokens =
     challengerRollouts * q.rollout.maxNewTokens + solverRollouts * s.rollout.maxNewTokens;
 
@@ -58,6 +62,9 @@ export function estimateRun(
     'token counts are upper bounds: every sample is counted at maxNewTokens',
     'memory assumes fp32 weights and optimizer state on one device; prompts counted as 256 tokens',
   ];
+  notes.push(
+    `${evaluations} evaluations: one per iteration${c.evaluation.evaluateBase ? ' and one of the base model (evaluation.evaluateBase)' : ''}`,
+  );
   if (evalItems < benchmarkItems)
     notes.push(`evaluation.maxItems limits the benchmarks to ${evalItems} items`);
   return {
@@ -71,7 +78,8 @@ export function estimateRun(
       solverRollouts,
     },
     total: {
-      generatedTokens: generatedTokens * c.iterations,
+      generatedTokens:
+        generatedTokens * c.iterations + (c.evaluation.evaluateBase ? evalTokens : 0),
       trainedTokens: trainedTokens * c.iterations,
     },
     notes,

@@ -39,7 +39,18 @@ describe('estimateRun', () => {
       30 * s.rollout.maxNewTokens +
       (100 + 40) * 10;
     assert.equal(e.perIteration.generatedTokens, gen);
-    assert.equal(e.total.generatedTokens, 3 * gen);
+    // Three iterations, and the base model's evaluation (evaluateBase is on by default).
+    assert.equal(c.evaluation.evaluateBase, true);
+    assert.equal(e.total.generatedTokens, 3 * gen + (100 + 40) * 10);
+    assert.ok(e.notes.some((n) => n.startsWith('4 evaluations')));
+    const noBase = resolveConfig('tiny', {
+      iterations: 3,
+      votes: 10,
+      challenger: { steps: 2, batch: 3, groupSize: 4, questionsPerIteration: 50 },
+      solver: { steps: 5, batch: 2, groupSize: 3 },
+      evaluation: { maxItems: 100, maxNewTokens: 10, evaluateBase: false },
+    });
+    assert.equal(estimateRun(noBase, model, 1000, [300, 40]).total.generatedTokens, 3 * gen);
     assert.equal(
       e.perIteration.trainedTokens,
       24 * q.rollout.maxNewTokens + 30 * s.rollout.maxNewTokens,
