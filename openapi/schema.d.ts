@@ -400,7 +400,7 @@ export interface paths {
         };
         /**
          * Download a trained Challenger (tar.gz)
-         * @description Default: the last finished iteration; `?iteration=k` any finished one; `?best=true` the iteration with the best mean benchmark score. 409 ARTIFACT_NOT_READY until one exists.
+         * @description Default: the last finished iteration; `?iteration=k` any finished one; `?best=true` the iteration with the best mean benchmark score. 409 ARTIFACT_NOT_READY while the run may still finish it; 404 ITERATION_NOT_FOUND for an iteration the run does not have or ended without; 404 NO_FINISHED_ITERATION for a run that ended without finishing any.
          */
         get: operations["downloadChallenger"];
         put?: never;
@@ -500,7 +500,7 @@ export interface paths {
         };
         /**
          * Download an evolved Solver (tar.gz)
-         * @description Default: the last finished iteration; `?iteration=k` any finished one; `?best=true` the iteration with the best mean benchmark score. 409 ARTIFACT_NOT_READY until one exists.
+         * @description Default: the last finished iteration; `?iteration=k` any finished one; `?best=true` the iteration with the best mean benchmark score. 409 ARTIFACT_NOT_READY while the run may still finish it; 404 ITERATION_NOT_FOUND for an iteration the run does not have or ended without; 404 NO_FINISHED_ITERATION for a run that ended without finishing any.
          */
         get: operations["downloadSolver"];
         put?: never;
@@ -1004,6 +1004,7 @@ export interface components {
                 /** @description Response tokens in GRPO updates (Challenger + Solver). */
                 trainedTokens: number;
             };
+            /** @description Every iteration, plus the base model's evaluation when evaluation.evaluateBase is on. */
             total: {
                 generatedTokens: number;
                 trainedTokens: number;
@@ -2559,7 +2560,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Error: RUN_NOT_FOUND */
+            /** @description Error: RUN_NOT_FOUND, ITERATION_NOT_FOUND, NO_FINISHED_ITERATION */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2831,7 +2832,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Error: RUN_NOT_FOUND */
+            /** @description Error: RUN_NOT_FOUND, ITERATION_NOT_FOUND, NO_FINISHED_ITERATION */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -260,12 +260,13 @@ export function createRzeroClient(opts: RzeroClientOptions) {
     params: { path: { id: string }; query?: { iteration?: number; best?: 'true' | 'false' } },
     onProgress?: (receivedBytes: number, totalBytes: number | null) => void,
   ): Promise<Download> {
-    const { response } = await api.GET(path, {
+    const { response, error } = await api.GET(path, {
       params: params as never,
       parseAs: 'stream',
     });
     if (!response.ok) {
-      throw toApiError(response.status, await response.json().catch(() => null));
+      // openapi-fetch has already read an error's JSON body into `error`.
+      throw toApiError(response.status, error ?? (await response.json().catch(() => null)));
     }
     const size = Number(response.headers.get('content-length')) || null;
     const disposition = response.headers.get('content-disposition') ?? '';

@@ -36,7 +36,7 @@ import type { CurriculumItemView, IterationView, RunView, ScoreView } from './ru
 import { ParseId } from '../common/validation';
 
 const DOWNLOAD_DOC =
-  'Default: the last finished iteration; `?iteration=k` any finished one; `?best=true` the iteration with the best mean benchmark score. 409 ARTIFACT_NOT_READY until one exists.';
+  'Default: the last finished iteration; `?iteration=k` any finished one; `?best=true` the iteration with the best mean benchmark score. 409 ARTIFACT_NOT_READY while the run may still finish it; 404 ITERATION_NOT_FOUND for an iteration the run does not have or ended without; 404 NO_FINISHED_ITERATION for a run that ended without finishing any.';
 
 /** The SSE body; `x-sse-data` names the schema of each message's data for generators. */
 const SSE_MEDIA = {
@@ -171,7 +171,13 @@ export class RunsController {
   @Doc('Download an evolved Solver (tar.gz)', DOWNLOAD_DOC)
   @QueryFrom('DownloadQuery')
   @ReturnsTarGz('The Solver in the Hugging Face layout.')
-  @Fails('VALIDATION_FAILED', 'RUN_NOT_FOUND', 'ARTIFACT_NOT_READY')
+  @Fails(
+    'VALIDATION_FAILED',
+    'RUN_NOT_FOUND',
+    'ARTIFACT_NOT_READY',
+    'ITERATION_NOT_FOUND',
+    'NO_FINISHED_ITERATION',
+  )
   @Get(':id/solver')
   downloadSolver(
     @CurrentPrincipal() principal: Principal,
@@ -185,7 +191,13 @@ export class RunsController {
   @Doc('Download a trained Challenger (tar.gz)', DOWNLOAD_DOC)
   @QueryFrom('DownloadQuery')
   @ReturnsTarGz('The Challenger in the Hugging Face layout.')
-  @Fails('VALIDATION_FAILED', 'RUN_NOT_FOUND', 'ARTIFACT_NOT_READY')
+  @Fails(
+    'VALIDATION_FAILED',
+    'RUN_NOT_FOUND',
+    'ARTIFACT_NOT_READY',
+    'ITERATION_NOT_FOUND',
+    'NO_FINISHED_ITERATION',
+  )
   @Get(':id/challenger')
   downloadChallenger(
     @CurrentPrincipal() principal: Principal,

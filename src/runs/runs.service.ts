@@ -24,7 +24,7 @@ import type { StartRunDto } from './dto/start-run.dto';
 import { IterationEntity } from './iteration.entity';
 import { estimateRun } from './run-estimate';
 import type { RunEstimate } from './run-estimate';
-import { ACTIVE_RUN_STATUSES, RunEntity } from './run.entity';
+import { ACTIVE_RUN_STATUSES, RunEntity, TERMINAL_RUN_STATUSES } from './run.entity';
 import { roleDirKey } from './run-paths';
 import { runView } from './run.view';
 import type { CurriculumItemView, IterationView, RunView, ScoreView } from './run.view';
@@ -160,7 +160,15 @@ export class RunsService {
     let benchmarkIds = dto.benchmarkIds ?? [];
     let sizes: number[] = [];
     try {
-      if (dto.benchmarkIds === undefined) benchmarkIds = await this.benchmarks.builtinIds(domain);
+      if (dto.benchmarkIds === undefined) {
+        benchmarkIds = await this.benchmarks.builtinIds(domain);
+        // A domain without built-in benchmarks would never be scored: ask for one.
+        if (benchmarkIds.length === 0)
+          issues.push({
+            field: 'benchmarkIds',
+            reason: `the ${domain} domain has no built-in benchmarks: name at least one (POST /benchmarks uploads one), or pass [] to run unscored`,
+          });
+      }
       sizes = (await this.benchmarks.findAllVisible(principal, benchmarkIds)).map(
         (b) => b.itemCount,
       );
@@ -192,7 +200,10 @@ export class RunsService {
       config,
       domain,
       benchmarkIds,
-      estimate: estimateRun(config, modelConfig, Number(model.parameterCount), sizes),
+      estimate: withUnscoredNote(
+        estimateRun(config, modelConfig, Number(model.parameterCount), sizes),
+        benchmarkIds,
+      ),
     };
   }
 
@@ -355,15 +366,33 @@ export class RunsService {
     q: DownloadQuery,
   ): Promise<{ filename: string; stream: Readable }> {
     const run = await this.findVisible(principal, id);
+    const ended = TERMINAL_RUN_STATUSES.includes(run.status);
     let k: number | null;
     if (q.best === 'true') k = run.bestIteration;
     else k = q.iteration ?? (run.completedIterations > 0 ? run.completedIterations : null);
     if (k === null || k < 1) {
+      // A run that ended without finishing an iteration never will: not "not ready yet".
+      if (ended)
+        throw new DomainError(
+          'NO_FINISHED_ITERATION',
+          `run ${id} ended (${run.status}) without finishing an iteration`,
+        );
       throw new DomainError('ARTIFACT_NOT_READY', `run ${id} has no finished iteration yet`);
     }
+    if (k > run.config.iterations)
+      throw new DomainError(
+        'ITERATION_NOT_FOUND',
+        `run ${id} has ${run.config.iterations} iteration${run.config.iterations === 1 ? '' : 's'}; there is no iteration ${k}`,
+      );
     const done = await this.iterations.findOne({ where: { runId: run.id, iteration: k } });
-    if (!done)
+    if (!done) {
+      if (ended)
+        throw new DomainError(
+          'ITERATION_NOT_FOUND',
+          `run ${id} ended (${run.status}) before iteration ${k} finished`,
+        );
       throw new DomainError('ARTIFACT_NOT_READY', `iteration ${k} of run ${id} has not finished`);
+    }
     const key = roleDirKey(run.id, k, role);
     if (!(await this.store.exists(key)))
       throw new DomainError(
@@ -375,6 +404,12 @@ export class RunsService {
       stream: await this.store.tarGz(key),
     };
   }
+}
+
+/** An explicitly empty benchmark list is allowed, and the estimate says what it means. */
+function withUnscoredNote(e: RunEstimate, benchmarkIds: string[]): RunEstimate {
+  if (benchmarkIds.length > 0) return e;
+  return { ...e, notes: [...e.notes, 'benchmarkIds is empty: no iteration will be scored'] };
 }
 
 function canonicalJson(v: unknown): string {

@@ -221,9 +221,11 @@ describe('a run through the HTTP API (real Postgres + Redis)', () => {
       assert.ok(tar.bytes.byteLength > 1000);
     }
     assert.ok((await rz.download('/runs/{id}/challenger', { path })).bytes.byteLength > 1000);
+    // The run has 2 iterations: a third never comes (404, not "not ready").
     await assert.rejects(
       rz.download('/runs/{id}/solver', { path, query: { iteration: 3 } }),
-      (err: unknown) => err instanceof ApiError && err.status === 409,
+      (err: unknown) =>
+        err instanceof ApiError && err.status === 404 && err.code === 'ITERATION_NOT_FOUND',
     );
   });
 
