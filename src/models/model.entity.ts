@@ -46,7 +46,7 @@ export class ModelEntity {
   @Column({ name: 'storage_key', type: 'varchar', length: 300 })
   storageKey!: string;
 
-  /** The normalised engine config (hidden size, layers, vocabulary, ...). */
+  /** config.json as uploaded (Hugging Face fields: hidden_size, num_hidden_layers, ...). */
   @Column({ type: 'jsonb' })
   config!: Record<string, unknown>;
 

@@ -4,7 +4,6 @@ import type { Readable } from 'node:stream';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, Repository } from 'typeorm';
-import { modelConfigToJson } from '../engine';
 import type { Principal } from '../auth/principal';
 import { canSee, isAdmin } from '../auth/principal';
 import { DomainError, notFound } from '../common/domain-error';
@@ -166,7 +165,7 @@ export class ModelsService {
       sha256: v.sha256,
       sizeBytes: String(v.sizeBytes),
       storageKey,
-      config: modelConfigToJson(v.config),
+      config: v.rawConfig,
       sourceRunId,
       deletedAt: null,
     });

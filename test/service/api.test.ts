@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PRESETS } from '../../src/rzero';
+import { readSafetensorsF32, serializeSafetensors } from '../../src/engine/safetensors';
 import { repoRoot } from '../helpers/engine';
 import { ADMIN_KEY, Api, ciRunBody, createTestEnv, metricValue, startApi } from './harness';
 import type { RunningApi, TestEnv } from './harness';
@@ -192,6 +193,49 @@ describe('API contracts (real Postgres + Redis)', () => {
     );
     assert.equal(r.status, 422);
     assert.equal(r.body.code, 'MODEL_INVALID');
+    // A truncated file: the error names the uploaded file, never where the server keeps it.
+    const truncated = files['model.safetensors']!.subarray(
+      0,
+      files['model.safetensors']!.length - 100,
+    );
+    const cut = await alice.call<Err>(
+      'POST',
+      '/models',
+      modelForm({ ...files, 'model.safetensors': truncated }),
+    );
+    assert.equal(cut.status, 422);
+    for (const body of [r.body, cut.body]) {
+      const text = JSON.stringify(body);
+      assert.match(body.message, /model\.safetensors/);
+      assert.ok(!text.includes(env.config.artifactDir), `no server path: ${text}`);
+      assert.ok(!/\/tmp\/|[0-9a-f]{8}-[0-9a-f]{4}-/.test(text), `no scratch directory: ${text}`);
+    }
+    // A tensor the architecture does not use (q/k norms under a Llama config) is refused by name.
+    const tensors = readSafetensorsF32(new Uint8Array(files['model.safetensors']!));
+    const hd = tensors.get('model.layers.0.self_attn.q_proj.weight')!.shape[0]! / 4;
+    const withExtra = serializeSafetensors([
+      ...[...tensors].map(([name, t]) => ({ name, shape: t.shape, data: t.data })),
+      {
+        name: 'model.layers.0.self_attn.q_norm.weight',
+        shape: [hd],
+        data: new Float32Array(hd).fill(1),
+      },
+    ]);
+    const extra = await alice.call<Err>(
+      'POST',
+      '/models',
+      modelForm({ ...files, 'model.safetensors': Buffer.from(withExtra) }),
+    );
+    assert.equal(extra.status, 422);
+    assert.equal(extra.body.code, 'MODEL_INVALID');
+    assert.match(
+      extra.body.message,
+      /1 tensor that LlamaForCausalLM does not use: model\.layers\.0\.self_attn\.q_norm\.weight/,
+    );
+    assert.deepEqual(
+      extra.body.errors?.map((e) => e.field),
+      ['files'],
+    );
     const missing = await alice.call<Err>(
       'POST',
       '/models',
@@ -211,12 +255,26 @@ describe('API contracts (real Postgres + Redis)', () => {
   });
 
   test('a valid upload is stored, downloadable, private to its owner, and deletable', async () => {
-    const up = await alice.call<{ id: string; parameterCount: number; builtin: boolean }>(
-      'POST',
-      '/models',
-      modelForm(modelFiles()),
-    );
+    // The API shows config.json as uploaded (here declaring bf16), not the engine's reading of it.
+    const files = modelFiles();
+    const uploadedConfig: Record<string, unknown> = {
+      ...(JSON.parse(files['config.json']!.toString('utf8')) as Record<string, unknown>),
+      torch_dtype: 'bfloat16',
+    };
+    delete uploadedConfig.pad_token_id;
+    const up = await alice.call<{
+      id: string;
+      parameterCount: number;
+      builtin: boolean;
+      config: Record<string, unknown>;
+    }>('POST', '/models', modelForm({ ...files, 'config.json': JSON.stringify(uploadedConfig) }));
     assert.equal(up.status, 201, JSON.stringify(up.body));
+    assert.deepEqual(up.body.config, uploadedConfig);
+    const got = await alice.call<{ config: Record<string, unknown> }>(
+      'GET',
+      `/models/${up.body.id}`,
+    );
+    assert.deepEqual(got.body.config, uploadedConfig);
     assert.equal(up.body.parameterCount, 859_904);
     assert.equal(up.body.builtin, false);
     const dl = await alice.call<Buffer>('GET', `/models/${up.body.id}/download`);
@@ -224,6 +282,25 @@ describe('API contracts (real Postgres + Redis)', () => {
     assert.equal(dl.body[0], 0x1f); // gzip magic
     assert.equal((await bob.call<Err>('GET', `/models/${up.body.id}`)).status, 404);
     assert.equal((await bob.call<Err>('DELETE', `/models/${up.body.id}`)).status, 404);
+    // An uploaded model runs in the math domain, which has no built-in benchmarks: a run must
+    // name one, or say [] to run unscored (and the estimate says so).
+    const unnamed = await alice.call<Err>('POST', '/runs?dryRun=true', ciRunBody(up.body.id));
+    assert.equal(unnamed.status, 400);
+    assert.deepEqual(
+      unnamed.body.errors?.map((e) => e.field),
+      ['benchmarkIds'],
+    );
+    assert.match(unnamed.body.errors![0]!.reason, /math domain has no built-in benchmarks/);
+    const unscored = await alice.call<{ domain: string; estimate: { notes: string[] } }>(
+      'POST',
+      '/runs?dryRun=true',
+      ciRunBody(up.body.id, { benchmarkIds: [] }),
+    );
+    assert.equal(unscored.status, 200);
+    assert.equal(unscored.body.domain, 'math');
+    assert.ok(
+      unscored.body.estimate.notes.includes('benchmarkIds is empty: no iteration will be scored'),
+    );
     assert.equal((await alice.call('DELETE', `/models/${up.body.id}`)).status, 200);
     assert.equal((await alice.call('GET', `/models/${up.body.id}`)).status, 404);
   });
@@ -327,6 +404,10 @@ describe('API contracts (real Postgres + Redis)', () => {
     assert.equal(c.status, 202);
     assert.equal(c.body.status, 'canceled');
     assert.equal(c.body.attempt, 0);
+    // It ended without an iteration: its Solver will never exist (404, a code of its own).
+    const none = await alice.call<Err>('GET', `/runs/${queued.body.id}/solver`);
+    assert.equal(none.status, 404);
+    assert.equal(none.body.code, 'NO_FINISHED_ITERATION');
     assert.equal((await alice.call<Err>('POST', `/runs/${queued.body.id}/cancel`)).status, 409);
     assert.equal((await alice.call('DELETE', `/models/${up.body.id}`)).status, 200);
     assert.equal((await alice.call('DELETE', `/benchmarks/${bench.body.id}`)).status, 200);
@@ -375,6 +456,15 @@ describe('API contracts (real Postgres + Redis)', () => {
       `${String(done.lastEventId)} vs ${c.body.lastEventId}`,
     );
     assert.equal((await alice.call('GET', `/runs/${runId}/solver?iteration=1`)).status, 200);
+    // Iterations it ended without, and beyond its 3: 404, never 409 (they will never be ready).
+    const k = (done.completedIterations as number) + 1;
+    const missing = await alice.call<Err>('GET', `/runs/${runId}/solver?iteration=${k}`);
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.code, 'ITERATION_NOT_FOUND');
+    assert.match(missing.body.message, /ended \(canceled\) before iteration/);
+    const beyond = await alice.call<Err>('GET', `/runs/${runId}/challenger?iteration=9`);
+    assert.equal(beyond.status, 404);
+    assert.equal(beyond.body.code, 'ITERATION_NOT_FOUND');
   });
 
   test('evaluations: a queued one is canceled at once, a running one stops and records nothing; the worker goes on', async (t) => {
