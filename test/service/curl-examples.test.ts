@@ -5,7 +5,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,7 +43,8 @@ describe('docs/api.md curl examples', () => {
     const user = await new Api(api.baseUrl, ADMIN_KEY).newKey('curl-user');
     // Print the ids the block sets, so the test can check them against the API.
     const script = `set -euo pipefail\n${curlBlock()}\necho "RUN_ID=$RUN_ID"\n`;
-    const out = execFileSync('bash', ['-c', script], {
+    // Asynchronously: the api answers from this process's event loop.
+    const { stdout: out } = await promisify(execFile)('bash', ['-c', script], {
       cwd: dir,
       env: { ...process.env, RZERO_URL: api.baseUrl, RZERO_KEY: user.key },
       encoding: 'utf8',
