@@ -3,6 +3,7 @@
  * variable is listed in one error so a broken deployment says everything that is wrong at once.
  * Secrets (the admin key, passwords inside URLs) never appear in messages or logs.
  */
+import { parseAllowedHosts } from '../webhooks/outbound-guard';
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseBackendRequest } from '../engine';
@@ -30,6 +31,8 @@ export interface AppConfig {
   sseHeartbeatMs: number;
   webhookAttempts: number;
   webhookBackoffMs: number;
+  /** Hosts webhooks may reach although they are loopback/private (RZERO_WEBHOOK_ALLOWED_HOSTS). */
+  webhookAllowedHosts: string[];
   /** Worker process: serve GET /metrics on this port (0: not served; the api serves its own). */
   metricsPort: number;
 }
@@ -119,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sseHeartbeatMs: int('RZERO_SSE_HEARTBEAT_MS', 15_000, 100, 600_000),
     webhookAttempts: int('RZERO_WEBHOOK_ATTEMPTS', 5, 1, 20),
     webhookBackoffMs: int('RZERO_WEBHOOK_BACKOFF_MS', 2_000, 10, 600_000),
+    webhookAllowedHosts: [...parseAllowedHosts(env.RZERO_WEBHOOK_ALLOWED_HOSTS)],
     metricsPort: int('RZERO_METRICS_PORT', 0, 0, 65535),
   };
   if (problems.length > 0) throw new ConfigError(problems);

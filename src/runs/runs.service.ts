@@ -23,6 +23,7 @@ import { resolveRunConfig } from './dto/start-run.dto';
 import type { StartRunDto } from './dto/start-run.dto';
 import { IterationEntity } from './iteration.entity';
 import { estimateRun } from './run-estimate';
+import { checkWebhookTarget, WebhookTargetError } from '../webhooks/outbound-guard';
 import type { RunEstimate } from './run-estimate';
 import { ACTIVE_RUN_STATUSES, RunEntity, TERMINAL_RUN_STATUSES } from './run.entity';
 import { roleDirKey } from './run-paths';
@@ -175,6 +176,14 @@ export class RunsService {
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
       issues.push(...err.errors);
+    }
+    if (dto.webhookUrl) {
+      try {
+        await checkWebhookTarget(dto.webhookUrl, new Set(this.config.webhookAllowedHosts));
+      } catch (err) {
+        if (!(err instanceof WebhookTargetError)) throw err;
+        issues.push({ field: 'webhookUrl', reason: err.message });
+      }
     }
     const modelConfig = model ? parseModelConfig(model.config) : null;
     if (config && modelConfig) {

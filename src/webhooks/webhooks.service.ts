@@ -1,10 +1,15 @@
 import { createHmac } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { ApiKeysService } from '../auth/api-keys.service';
 import { RunEntity } from '../runs/run.entity';
 import { runView } from '../runs/run.view';
+import { APP_CONFIG } from '../config/app-config';
+import type { AppConfig } from '../config/app-config';
+import { checkWebhookTarget, guardedLookup, WebhookTargetError } from './outbound-guard';
 
 export const SIGNATURE_HEADER = 'x-rzero-signature';
 export const TIMESTAMP_HEADER = 'x-rzero-timestamp';
@@ -26,6 +31,7 @@ export class WebhooksService {
   constructor(
     @InjectRepository(RunEntity) private readonly runs: Repository<RunEntity>,
     private readonly apiKeys: ApiKeysService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async deliverWebhook(runId: string, status: string, attempt: number): Promise<void> {
@@ -41,17 +47,26 @@ export class WebhooksService {
       sentAt,
       run: runView(run),
     });
-    const res = await fetch(run.webhookUrl, {
-      method: 'POST',
-      headers: {
+    // Checked again at delivery, on the addresses the connection uses; no redirects are followed.
+    const allowed = new Set(this.config.webhookAllowedHosts);
+    try {
+      await checkWebhookTarget(run.webhookUrl, allowed);
+    } catch (err) {
+      if (!(err instanceof WebhookTargetError)) throw err;
+      this.log.warn({ runId, attempt, reason: err.message }, 'webhook target refused');
+      return; // not retried: the target is not allowed
+    }
+    const res = await post(
+      run.webhookUrl,
+      body,
+      {
         'content-type': 'application/json',
         'user-agent': 'rzero-service-webhooks',
         [TIMESTAMP_HEADER]: sentAt,
         [SIGNATURE_HEADER]: signWebhook(secret, body),
       },
-      body,
-      signal: AbortSignal.timeout(10_000),
-    });
+      allowed,
+    );
     if (!res.ok) {
       // The URL is the user's; log only its origin.
       this.log.warn(
@@ -62,4 +77,37 @@ export class WebhooksService {
     }
     this.log.log({ runId, status, attempt }, 'webhook delivered');
   }
+}
+
+/** POSTs `body` with the guarded lookup; resolves to the status (the answer's body is discarded). */
+function post(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  allowed: ReadonlySet<string>,
+): Promise<{ ok: boolean; status: number }> {
+  const u = new URL(url);
+  const request = u.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = request(
+      u,
+      {
+        method: 'POST',
+        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+        lookup: guardedLookup(allowed) as never,
+        timeout: 10_000,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          resolve({ ok: status >= 200 && status < 300, status });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('webhook timed out after 10 s')));
+    req.on('error', reject);
+    req.end(body);
+  });
 }

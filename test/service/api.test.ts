@@ -181,6 +181,34 @@ describe('API contracts (real Postgres + Redis)', () => {
     assert.equal((await alice.call<{ items: unknown[] }>('GET', '/runs')).body.items.length, 0);
   });
 
+  test('a webhookUrl that reaches loopback, metadata or private addresses is refused (400 webhookUrl)', async () => {
+    for (const webhookUrl of [
+      'http://127.0.0.1:9/hook',
+      'http://169.254.169.254/latest/meta-data/',
+      'http://localhost:9/hook',
+      'http://[::1]:9/',
+      'http://10.0.0.7/hook',
+    ]) {
+      const r = await alice.call<Err>(
+        'POST',
+        '/runs?dryRun=true',
+        ciRunBody(baseId, { webhookUrl }),
+      );
+      assert.equal(r.status, 400, webhookUrl);
+      assert.deepEqual(
+        r.body.errors?.map((e) => e.field),
+        ['webhookUrl'],
+        webhookUrl,
+      );
+    }
+    const ok = await alice.call(
+      'POST',
+      '/runs?dryRun=true',
+      ciRunBody(baseId, { webhookUrl: 'https://93.184.216.34/hook' }),
+    );
+    assert.equal(ok.status, 200);
+  });
+
   test('a corrupt model upload is refused (422) and nothing is stored', async () => {
     const before = readdirSync(join(env.config.artifactDir, 'models')).length;
     const files = modelFiles();

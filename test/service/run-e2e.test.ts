@@ -43,7 +43,11 @@ describe('a run through the HTTP API (real Postgres + Redis)', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'rzero-e2e-'));
 
   before(async () => {
-    env = await createTestEnv({ RZERO_EMBEDDED_WORKER: '1' });
+    // The test's webhook receiver listens on loopback, which webhooks may reach only when allowed.
+    env = await createTestEnv({
+      RZERO_EMBEDDED_WORKER: '1',
+      RZERO_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+    });
     api = await startApi(env.config);
     alice = await new Api(api.baseUrl, ADMIN_KEY).newKey('alice');
     hookServer = createServer((req, res) => {
