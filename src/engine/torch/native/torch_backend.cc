@@ -172,9 +172,11 @@ class CachingCPUAllocator final : public c10::Allocator {
 
   c10::DeleterFnPtr raw_deleter() const override { return &CachingCPUAllocator::deleter; }
 
+  // Never destroyed: tensors can be freed after static destructors have run (a worker thread's
+  // environment torn down at process exit), and their deleter must still find the cache.
   static CachingCPUAllocator &instance() {
-    static CachingCPUAllocator a;
-    return a;
+    static CachingCPUAllocator *a = new CachingCPUAllocator();
+    return *a;
   }
 
   void set_limit(size_t bytes) {
