@@ -19,7 +19,7 @@ command -v node >/dev/null || { echo "gpu-check: no node (pack it with scripts/p
 RZERO_LIBTORCH_DIR=python RZERO_PYTHON="$py" bash scripts/build-torch-addon.sh
 export RZERO_BACKEND=torch RZERO_DEVICE=cuda RZERO_TORCH_PYTHON="$(command -v "$py")"
 node -e "require('./dist/src/engine/backend').initBackend().then(i => console.error('gpu-check: backend', JSON.stringify(i)))"
-node --test --test-reporter=spot \
+node --test --test-reporter=dot \
   dist/test/engine/parity.test.js dist/test/engine/model.test.js dist/test/engine/trainer.test.js \
   dist/test/engine/torch-kernels.test.js dist/test/engine/torch-fused.test.js >&2
 RZERO_REFERENCE_DEVICE=cuda node dist/scripts/bench-engine.js --json --backends torch --threads 1
