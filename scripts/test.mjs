@@ -12,7 +12,9 @@ const run = (cmd, args) => {
   try {
     execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
   } catch (err) {
-    console.error(`\nnpm test: step failed: ${cmd} ${args.join(' ')} (exit ${err.status ?? err.signal})`);
+    console.error(
+      `\nnpm test: step failed: ${cmd} ${args.join(' ')} (exit ${err.status ?? err.signal})`,
+    );
     process.exit(typeof err.status === 'number' && err.status > 0 ? err.status : 1);
   }
 };
@@ -20,9 +22,17 @@ const run = (cmd, args) => {
 // The first command on a fresh clone: npm packages from the lockfile when missing or stale.
 run(process.execPath, ['scripts/ensure-install.mjs']);
 if (!process.env.RZERO_SKIP_SYSTEM_DEPS) run('bash', ['scripts/ensure-system-deps.sh']);
-// The torch backend's addon (libtorch-dev with apt-get when absent, then node-gyp). Optional: when
-// it cannot be built the script says why and the suite runs on the next backend auto picks.
-spawnSync('bash', ['scripts/build-torch-addon.sh'], { cwd: root, stdio: 'inherit' });
+// The torch backend's addon (libtorch-dev with apt-get when absent, then node-gyp). Optional
+// locally: when it cannot be built the script says why and the suite runs on the next backend auto
+// picks. Under CI (CI set) a failed build fails the run: the torch tests would otherwise skip and
+// the suite would pass on wasm without ever running the default backend.
+const addon = spawnSync('bash', ['scripts/build-torch-addon.sh'], { cwd: root, stdio: 'inherit' });
+if (addon.status !== 0 && process.env.CI) {
+  console.error(
+    '\nnpm test: the torch addon did not build, and CI requires it (unset CI to run on wasm)',
+  );
+  process.exit(1);
+}
 // Postgres and Redis for the service tests: started, or installed, when missing.
 run('bash', ['scripts/ensure-services.sh']);
 run('npx', ['tsc', '-p', 'tsconfig.json']);
@@ -54,6 +64,10 @@ const concurrency = process.env.RZERO_TEST_CONCURRENCY ?? '1';
 const res = spawnSync(
   process.execPath,
   ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...chosen],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, RZERO_BACKEND: process.env.RZERO_BACKEND ?? 'auto' } },
+  {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, RZERO_BACKEND: process.env.RZERO_BACKEND ?? 'auto' },
+  },
 );
 process.exit(res.status ?? 1);
