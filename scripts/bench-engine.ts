@@ -22,7 +22,7 @@ import { parseModelConfig } from '../src/engine/config';
 import { CausalLM } from '../src/engine/model';
 import { generate } from '../src/engine/sampler';
 import { scoreResponses } from '../src/engine/scoring';
-import { AdamW, DEFAULT_GRPO, grpoStep } from '../src/engine/trainer';
+import { AdamW, DEFAULT_ADAMW, DEFAULT_GRPO, grpoStep } from '../src/engine/trainer';
 import { countParameters, randomWeights } from '../src/engine/weights';
 import { Rng } from '../src/engine/rng';
 
@@ -193,14 +193,8 @@ function benchOurs(c: BenchConfig, repeats: number) {
     oldLogProbs: old,
     refLogProbs: ref,
   };
-  const optim = new AdamW(model.variables(), {
-    lr: 1e-6,
-    beta1: 0.9,
-    beta2: 0.999,
-    eps: 1e-8,
-    weightDecay: 0.01,
-    maxGradNorm: 1,
-  });
+  // The reference's optimizer (run.py): torch's AdamW at DEFAULT_ADAMW's settings.
+  const optim = new AdamW(model.variables(), DEFAULT_ADAMW);
   const tensorsBefore = tf.memory().numTensors;
   const trainS = timeIt(repeats, `${c.name} GRPO step`, () => {
     grpoStep(model, optim, batch, { ...DEFAULT_GRPO, microBatchSize: c.batch });
@@ -285,7 +279,8 @@ async function measureBackend(args: Args): Promise<void> {
     );
     configs[c.name] = benchOurs(c, Math.min(args.repeats, c.repeats ?? args.repeats));
   }
-  const { torchLiveTensors } = await import('../src/engine/torch');
+  const { torchCachedBytes, torchLiveTensors } = await import('../src/engine/torch');
+  const cached = torchCachedBytes();
   const report = {
     backend: info.backend,
     device: info.device,
@@ -294,12 +289,14 @@ async function measureBackend(args: Args): Promise<void> {
     peak_tensors: peakTensors,
     tensors_at_exit: tf.memory().numTensors,
     torch_live_tensors_at_exit: torchLiveTensors(),
+    // Freed blocks the torch addon's caching allocator keeps (counted in the RSS above).
+    torch_cached_mb_at_exit: cached === null ? null : Math.round(cached / 2 ** 20),
     configs,
   };
   process.stdout.write(JSON.stringify(report) + '\n');
 }
 
-/** Runs the child mode in a fresh process with RZERO_BACKEND=backend; null when it fails to load. */
+/** Runs the child mode in a fresh process with RZERO_BACKEND=backend; `{ error }` when it fails. */
 function runBackend(backend: string, args: Args): Record<string, unknown> | { error: string } {
   const childArgs = [
     __filename,

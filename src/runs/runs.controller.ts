@@ -35,6 +35,14 @@ import type { Page, StartRunResult } from './runs.service';
 import type { CurriculumItemView, IterationView, RunView, ScoreView } from './run.view';
 import { ParseId } from '../common/validation';
 
+/** What a Solver or Challenger download can answer besides the file. */
+const DOWNLOAD_ERRORS = [
+  'VALIDATION_FAILED',
+  'RUN_NOT_FOUND',
+  'ARTIFACT_NOT_READY',
+  'ITERATION_NOT_FOUND',
+  'NO_FINISHED_ITERATION',
+] as const;
 const DOWNLOAD_DOC =
   'Default: the last finished iteration; `?iteration=k` any finished one; `?best=true` the iteration with the best mean benchmark score. 409 ARTIFACT_NOT_READY while the run may still finish it; 404 ITERATION_NOT_FOUND for an iteration the run does not have or ended without; 404 NO_FINISHED_ITERATION for a run that ended without finishing any.';
 
@@ -171,13 +179,7 @@ export class RunsController {
   @Doc('Download an evolved Solver (tar.gz)', DOWNLOAD_DOC)
   @QueryFrom('DownloadQuery')
   @ReturnsTarGz('The Solver in the Hugging Face layout.')
-  @Fails(
-    'VALIDATION_FAILED',
-    'RUN_NOT_FOUND',
-    'ARTIFACT_NOT_READY',
-    'ITERATION_NOT_FOUND',
-    'NO_FINISHED_ITERATION',
-  )
+  @Fails(...DOWNLOAD_ERRORS)
   @Get(':id/solver')
   downloadSolver(
     @CurrentPrincipal() principal: Principal,
@@ -191,13 +193,7 @@ export class RunsController {
   @Doc('Download a trained Challenger (tar.gz)', DOWNLOAD_DOC)
   @QueryFrom('DownloadQuery')
   @ReturnsTarGz('The Challenger in the Hugging Face layout.')
-  @Fails(
-    'VALIDATION_FAILED',
-    'RUN_NOT_FOUND',
-    'ARTIFACT_NOT_READY',
-    'ITERATION_NOT_FOUND',
-    'NO_FINISHED_ITERATION',
-  )
+  @Fails(...DOWNLOAD_ERRORS)
   @Get(':id/challenger')
   downloadChallenger(
     @CurrentPrincipal() principal: Principal,

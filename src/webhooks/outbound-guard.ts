@@ -88,10 +88,11 @@ export function guardedLookup(allowed: ReadonlySet<string>) {
 }
 
 /**
- * Checks a webhook URL now: scheme, and every address its host resolves to (or the IP literal).
+ * Checks what the URL itself says: the scheme, no credentials, and an IP-literal host. Returns the
+ * host name to resolve, or null when there is nothing to resolve (an IP literal or an allowed host).
  * Throws WebhookTargetError with the reason.
  */
-export async function checkWebhookTarget(raw: string, allowed: ReadonlySet<string>): Promise<void> {
+export function checkWebhookUrl(raw: string, allowed: ReadonlySet<string>): string | null {
   let url: URL;
   try {
     url = new URL(raw);
@@ -102,12 +103,22 @@ export async function checkWebhookTarget(raw: string, allowed: ReadonlySet<strin
     throw new WebhookTargetError('must be http or https');
   if (url.username || url.password) throw new WebhookTargetError('must not carry credentials');
   const host = hostOf(url);
-  if (allowed.has(host)) return;
+  if (allowed.has(host)) return null;
   if (isIP(host)) {
     const why = refusedAddress(host);
     if (why) throw new WebhookTargetError(why);
-    return;
+    return null;
   }
+  return host;
+}
+
+/**
+ * Checks a webhook URL now (when a run is created): the URL, then every address its host
+ * resolves to. Throws WebhookTargetError with the reason.
+ */
+export async function checkWebhookTarget(raw: string, allowed: ReadonlySet<string>): Promise<void> {
+  const host = checkWebhookUrl(raw, allowed);
+  if (host === null) return;
   const addresses = await new Promise<LookupAddress[]>((resolve, reject) =>
     dnsLookup(host, { all: true }, (err, list) =>
       err

@@ -9,7 +9,7 @@ import { RunEntity } from '../runs/run.entity';
 import { runView } from '../runs/run.view';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
-import { checkWebhookTarget, guardedLookup, WebhookTargetError } from './outbound-guard';
+import { checkWebhookUrl, guardedLookup, WebhookTargetError } from './outbound-guard';
 
 export const SIGNATURE_HEADER = 'x-rzero-signature';
 export const TIMESTAMP_HEADER = 'x-rzero-timestamp';
@@ -47,26 +47,29 @@ export class WebhooksService {
       sentAt,
       run: runView(run),
     });
-    // Checked again at delivery, on the addresses the connection uses; no redirects are followed.
+    // Checked again at delivery: the URL itself here (an IP literal connects without a lookup),
+    // a name by the lookup hook on the very addresses the connection uses, so it is resolved
+    // once. A refused target is logged and not retried; no redirects are followed.
     const allowed = new Set(this.config.webhookAllowedHosts);
+    let res: { ok: boolean; status: number };
     try {
-      await checkWebhookTarget(run.webhookUrl, allowed);
+      checkWebhookUrl(run.webhookUrl, allowed);
+      res = await post(
+        run.webhookUrl,
+        body,
+        {
+          'content-type': 'application/json',
+          'user-agent': 'rzero-service-webhooks',
+          [TIMESTAMP_HEADER]: sentAt,
+          [SIGNATURE_HEADER]: signWebhook(secret, body),
+        },
+        allowed,
+      );
     } catch (err) {
       if (!(err instanceof WebhookTargetError)) throw err;
       this.log.warn({ runId, attempt, reason: err.message }, 'webhook target refused');
-      return; // not retried: the target is not allowed
+      return;
     }
-    const res = await post(
-      run.webhookUrl,
-      body,
-      {
-        'content-type': 'application/json',
-        'user-agent': 'rzero-service-webhooks',
-        [TIMESTAMP_HEADER]: sentAt,
-        [SIGNATURE_HEADER]: signWebhook(secret, body),
-      },
-      allowed,
-    );
     if (!res.ok) {
       // The URL is the user's; log only its origin.
       this.log.warn(

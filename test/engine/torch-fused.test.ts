@@ -16,7 +16,7 @@ import {
   rotateHalfMatrix,
   tokenLogProbs,
 } from '../../src/engine/ops';
-import { AdamW, grpoStep, DEFAULT_GRPO } from '../../src/engine/trainer';
+import { AdamW, grpoStep, DEFAULT_ADAMW, DEFAULT_GRPO } from '../../src/engine/trainer';
 import { scoreResponses } from '../../src/engine/scoring';
 import { Rng } from '../../src/engine/rng';
 import { prompts, randomModel, tinyConfig } from '../helpers/engine';
@@ -178,14 +178,7 @@ describe('torch fused AdamW in place', { skip: !built && 'the torch addon is not
     await initBackend('torch');
     const rng = new Rng(6);
     const v = tf.variable(randn(rng, [40, 30]));
-    const optim = new AdamW([v], {
-      lr: 1e-2,
-      beta1: 0.9,
-      beta2: 0.999,
-      eps: 1e-8,
-      weightDecay: 0.01,
-      maxGradNorm: 1,
-    });
+    const optim = new AdamW([v], { ...DEFAULT_ADAMW, lr: 1e-2 });
     const loss = () => tf.sum(tf.square(v)) as tf.Scalar;
     optim.step([loss]);
     const live = torchLiveTensors()!;
@@ -226,14 +219,7 @@ describe('torch backend memory', { skip: !built && 'the torch addon is not built
       oldLogProbs: old,
       refLogProbs: old,
     };
-    const optim = new AdamW(model.variables(), {
-      lr: 1e-3,
-      beta1: 0.9,
-      beta2: 0.999,
-      eps: 1e-8,
-      weightDecay: 0.01,
-      maxGradNorm: 1,
-    });
+    const optim = new AdamW(model.variables(), { ...DEFAULT_ADAMW, lr: 1e-3 });
     grpoStep(model, optim, batch, { ...DEFAULT_GRPO, microBatchSize: 2 });
     const tensors = tf.memory().numTensors;
     const live = torchLiveTensors()!;

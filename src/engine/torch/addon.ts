@@ -29,8 +29,8 @@ export interface TorchAddon {
   init(scratch: Int32Array, device: string): void;
   setThreads(n: number): number;
   info(): TorchAddonInfo;
-  /** Live tensors: this thread's and the whole process's. */
-  live(): { thread: number; process: number };
+  /** This thread's live tensors, and the bytes the caching allocator holds for reuse (process). */
+  live(): { thread: number; cachedBytes: number };
   fromData(values: ArrayBufferView, shape: number[], dtype: number): Slot;
   read(slot: Slot): Float32Array | Int32Array | Uint8Array;
   release(slot: Slot): void;

@@ -72,3 +72,9 @@ export function torchLiveTensors(): number | null {
   if (!registered) return null;
   return loadTorchAddon().live().thread;
 }
+
+/** Bytes of freed blocks the addon's caching allocator keeps for reuse (part of the RSS). */
+export function torchCachedBytes(): number | null {
+  if (!registered) return null;
+  return loadTorchAddon().live().cachedBytes;
+}
