@@ -48,6 +48,12 @@ export class TorchBackend extends KernelBackend {
     return dataId;
   }
 
+  /** `t`'s own data as a kernel output (refCount + 1), as Identity does: nothing is copied. */
+  shared(t: TensorInfo): TensorInfo {
+    this.incRef(t.dataId);
+    return { dataId: t.dataId, shape: t.shape.slice(), dtype: t.dtype };
+  }
+
   slot(t: TensorInfo): Slot {
     const d = this.data.get(t.dataId);
     if (!d)

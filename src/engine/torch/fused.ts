@@ -128,9 +128,7 @@ const KERNELS: Record<string, Fn> = {
     const like = [...xs.slice(0, n), ...xs.slice(2 * n, 4 * n)];
     return slots.map((s, i) => {
       const x = like[i]!;
-      if (s >= 0) return b.outputAs(s, x.shape.slice(), x.dtype as 'float32');
-      b.incRef(x.dataId);
-      return { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype };
+      return s >= 0 ? b.outputAs(s, x.shape.slice(), x.dtype as 'float32') : b.shared(x);
     });
   },
 };

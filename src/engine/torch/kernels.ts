@@ -81,8 +81,7 @@ const first = (inputs: Inputs): TensorInfo => Object.values(inputs)[0]!;
 
 const OTHER: Record<string, Fn> = {
   Identity(b, { x }) {
-    b.incRef(x!.dataId);
-    return { dataId: x!.dataId, shape: x!.shape, dtype: x!.dtype };
+    return b.shared(x!);
   },
   Reshape(b, { x }, { shape }) {
     return b.output(b.addon.reshape(b.slot(x!), shape as number[]));
@@ -99,7 +98,7 @@ const OTHER: Record<string, Fn> = {
   },
   Cast(b, { x }, { dtype }) {
     // Same dtype: the same data, as the cpu backend does (tfjs's gradients cast a lot).
-    if (dtype === x!.dtype) return OTHER.Identity!(b, { x } as unknown as Inputs, {}) as TensorInfo;
+    if (dtype === x!.dtype) return b.shared(x!);
     return b.output(b.addon.cast(b.slot(x!), dtypeCode(dtype as tf.DataType)));
   },
   ClipByValue(b, { x }, { clipValueMin, clipValueMax }) {
