@@ -116,18 +116,29 @@ std::vector<at::Tensor> tensor_list(State &s, const Napi::Value &v) {
 }
 
 // Runs `body`, turning C++ exceptions into JavaScript errors (ATen messages without backtraces).
+// A Napi::Error here usually means the thread's environment is being torn down (a worker thread
+// terminated mid-call): JavaScript can no longer run, so the error is reported if possible and
+// dropped otherwise; an exception must never escape into Node (std::terminate, SIGABRT).
 template <typename F>
 Napi::Value guarded(const Napi::CallbackInfo &info, F body) {
   Napi::Env env = info.Env();
+  std::string message;
   try {
     return body(state(env));
+  } catch (const Napi::Error &e) {
+    message = e.what();
   } catch (const c10::Error &e) {
-    std::string msg = e.what_without_backtrace();
-    Napi::Error::New(env, "torch backend: " + msg.substr(0, msg.find('\n'))).ThrowAsJavaScriptException();
+    const std::string msg = e.what_without_backtrace();
+    message = "torch backend: " + msg.substr(0, msg.find('\n'));
   } catch (const std::exception &e) {
-    Napi::Error::New(env, e.what()).ThrowAsJavaScriptException();
+    message = e.what();
   }
-  return env.Undefined();
+  try {
+    Napi::Error::New(env, message).ThrowAsJavaScriptException();
+  } catch (...) {
+    // The environment cannot take a JavaScript error any more.
+  }
+  return Napi::Value();
 }
 
 Napi::Value num(Napi::Env env, int32_t v) { return Napi::Number::New(env, v); }
