@@ -552,13 +552,15 @@ export interface components {
             owner: string | null;
         };
         ChallengerConfig: {
-            /** @description Prompts per step (B); each gets `groupSize` rollouts. */
+            /** @description Prompts per step (the rollout batch); each gets `groupSize` rollouts. */
             batch: number;
             /** @description Sampling of the N questions of the Solver dataset. */
             generation: components["schemas"]["SamplingConfig"];
             /** @description Rollouts per prompt (G); GRPO groups. */
             groupSize: number;
             lr: number;
+            /** @description Prompts per optimizer update; a step makes batch / miniBatch updates. */
+            miniBatch: number;
             /** @description N: candidate questions generated per iteration for the Solver dataset. */
             questionsPerIteration: number;
             rollout: components["schemas"]["SamplingConfig"];
@@ -567,10 +569,16 @@ export interface components {
             train: boolean;
         };
         ChallengerStepMetrics: {
+            /** @description Share of tokens where the upper ratio clip acted, mean over the step's updates. */
             clipFracHigher: number;
+            /** @description Share of tokens where the dual clip acted, mean over the step's updates. */
             clipFracLower: number;
+            /** @description Mean global gradient norm (before clipping) over the step's updates. */
             gradNorm: number;
             kl: number;
+            /** @description clipFracHigher of the step's last update (0 on a step of one update: the ratio is 1). */
+            lastClipFracHigher: number;
+            lastClipFracLower: number;
             loss: number;
             /** @description Mean Solver agreement p^ over valid rollouts. */
             meanP: number;
@@ -584,6 +592,8 @@ export interface components {
             seconds: number;
             /** @description Mean uncertainty reward over valid rollouts (0 when none is valid). */
             uncertainty: number;
+            /** @description Optimizer updates in the step (rollout batch / mini-batch). */
+            updates: number;
             /** @description Share of rollouts with a parseable question and answer. */
             validShare: number;
         };
@@ -810,6 +820,11 @@ export interface components {
             clipLow: number;
             dualClip: number;
             klCoef: number;
+            /**
+             * @description 'token-mean' over a mini-batch's response tokens, or 'seq-mean' (per sequence, then over sequences).
+             * @enum {string}
+             */
+            lossAgg: "token-mean" | "seq-mean";
             maxGradNorm: number;
             /** @description Sequences per forward/backward pass (memory knob; does not change the maths). */
             microBatchSize: number;
@@ -859,7 +874,7 @@ export interface components {
         /** @description A partial config: every object level optional. */
         RZeroConfigOverrides: {
             challenger?: {
-                /** @description Prompts per step (B); each gets `groupSize` rollouts. */
+                /** @description Prompts per step (the rollout batch); each gets `groupSize` rollouts. */
                 batch?: number;
                 generation?: {
                     maxNewTokens?: number;
@@ -873,6 +888,8 @@ export interface components {
                 /** @description Rollouts per prompt (G); GRPO groups. */
                 groupSize?: number;
                 lr?: number;
+                /** @description Prompts per optimizer update; a step makes batch / miniBatch updates. */
+                miniBatch?: number;
                 /** @description N: candidate questions generated per iteration for the Solver dataset. */
                 questionsPerIteration?: number;
                 rollout?: {
@@ -917,6 +934,11 @@ export interface components {
                 clipLow?: number;
                 dualClip?: number;
                 klCoef?: number;
+                /**
+                 * @description 'token-mean' over a mini-batch's response tokens, or 'seq-mean' (per sequence, then over sequences).
+                 * @enum {string}
+                 */
+                lossAgg?: "token-mean" | "seq-mean";
                 maxGradNorm?: number;
                 /** @description Sequences per forward/backward pass (memory knob; does not change the maths). */
                 microBatchSize?: number;
@@ -939,10 +961,12 @@ export interface components {
             };
             seed?: number;
             solver?: {
-                /** @description Questions per step; each gets `groupSize` rollouts. */
+                /** @description Questions per step (the rollout batch); each gets `groupSize` rollouts. */
                 batch?: number;
                 groupSize?: number;
                 lr?: number;
+                /** @description Questions per optimizer update; a step makes batch / miniBatch updates. */
+                miniBatch?: number;
                 rollout?: {
                     maxNewTokens?: number;
                     /** @description 0 = greedy. */
@@ -1198,7 +1222,7 @@ export interface components {
         /**
          * @description The configuration of an R-Zero run (RZERO.md; paper Sec. 3 and 4.1): one typed object, two presets, and one validator that lists every bad field with its reason, so the CLI, the tests and the HTTP API reject bad input the same way.
          *
-         *     - `paper`: the official code's defaults (Chengsong-Huang/R-Zero scripts and examples/config.yaml):   G = 4 Challenger rollouts, batch 16, 5 Challenger steps, N = 8000 questions, m = 10 votes, band   0.3-0.8, Solver n = 5, lr 1e-6, clip 0.2 / 0.3, dual clip 3, KL 0.01 (low_var_kl), 3 iterations.
+         *     - `paper`: the official code's defaults (Chengsong-Huang/R-Zero scripts and examples/config.yaml):   a training step is a rollout batch of 512 prompts, then one pass over it in mini-batches, one   update each (Challenger: G = 4, mini-batches of 16 prompts, 32 updates a step, 5 steps;   Solver: n = 5, mini-batches of 128, 4 updates a step, 15 steps), N = 8000 questions, m = 10   votes, band 0.3-0.8, lr 1e-6, clip 0.2 / 0.3, dual clip 3, KL 0.01 (low_var_kl), per-sequence   loss averaging (the Solver's micro-batches of one), 3 iterations.
          *     - `tiny`: sizes that finish in minutes on a CPU with the built-in arith-tiny model. The learning   rates are far above the paper's because a 0.9M-parameter model pretrained at 2e-3 does not move   at 1e-6 (measured: docs/results.md).
          */
         SamplingConfig: {
@@ -1220,20 +1244,28 @@ export interface components {
             score: number;
         };
         SolverConfig: {
-            /** @description Questions per step; each gets `groupSize` rollouts. */
+            /** @description Questions per step (the rollout batch); each gets `groupSize` rollouts. */
             batch: number;
             groupSize: number;
             lr: number;
+            /** @description Questions per optimizer update; a step makes batch / miniBatch updates. */
+            miniBatch: number;
             rollout: components["schemas"]["SamplingConfig"];
             steps: number;
             /** @description Sampling of the m answers that vote on a question (reward server: T = 1, top-k 40). */
             voting: components["schemas"]["SamplingConfig"];
         };
         SolverStepMetrics: {
+            /** @description Share of tokens where the upper ratio clip acted, mean over the step's updates. */
             clipFracHigher: number;
+            /** @description Share of tokens where the dual clip acted, mean over the step's updates. */
             clipFracLower: number;
+            /** @description Mean global gradient norm (before clipping) over the step's updates. */
             gradNorm: number;
             kl: number;
+            /** @description clipFracHigher of the step's last update (0 on a step of one update: the ratio is 1). */
+            lastClipFracHigher: number;
+            lastClipFracLower: number;
             loss: number;
             /** @description Share of rollouts whose answer is truly correct, when the domain has an oracle. */
             oracleAccuracy: number | null;
@@ -1243,6 +1275,8 @@ export interface components {
             /** @description Mean Solver reward (agreement with the pseudo-label) over the step's rollouts. */
             reward: number;
             seconds: number;
+            /** @description Optimizer updates in the step (rollout batch / mini-batch). */
+            updates: number;
         };
         StartEvaluationDto: {
             benchmarkIds: string[];

@@ -30,12 +30,21 @@ export { generate } from './sampler';
 export type { Sample, SampleOptions, FinishReason } from './sampler';
 export { scoreResponses, responseLogProbs } from './scoring';
 export { packSequences } from './sequences';
-export { AdamW, DEFAULT_ADAMW, grpoStep, grpoTokenTerms, DEFAULT_GRPO, nllStep } from './trainer';
+export {
+  AdamW,
+  DEFAULT_ADAMW,
+  grpoEpoch,
+  grpoStep,
+  grpoTokenTerms,
+  DEFAULT_GRPO,
+  nllStep,
+} from './trainer';
 export type {
   AdamWSettings,
   GrpoBatch,
   GrpoMetrics,
   GrpoSettings,
+  LossAggregation,
   LossPart,
   NllMetrics,
   StepResult,

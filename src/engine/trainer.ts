@@ -166,8 +166,17 @@ function globalNorm(grads: tf.Tensor[]): number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// GRPO (R-Zero / verl): dual-clip PPO policy loss + low_var_kl to a reference, token means over
-// the whole mini-batch.
+// GRPO (R-Zero / verl): dual-clip PPO policy loss + low_var_kl to a reference, averaged over the
+// mini-batch's response tokens ('token-mean') or per sequence then over sequences ('seq-mean').
+// One training step of the official code is a rollout batch, then one pass over it in
+// mini-batches with one update each (grpoEpoch); the ratio is 1 on the first mini-batch only.
+
+/**
+ * How token losses are averaged over a mini-batch. 'token-mean': every response token of the
+ * mini-batch weighs the same (verl's masked mean). 'seq-mean': the token mean of each sequence,
+ * then the mean over sequences (the official code with micro-batches of one sequence).
+ */
+export type LossAggregation = 'token-mean' | 'seq-mean';
 
 export interface GrpoSettings {
   /** Lower ratio clip eps (ratio >= 1 - clipLow). */
@@ -182,6 +191,8 @@ export interface GrpoSettings {
   temperature: number;
   /** Sequences per forward/backward pass; gradients accumulate across them. */
   microBatchSize: number;
+  /** Averaging of token losses over the mini-batch (default 'token-mean'). */
+  lossAgg?: LossAggregation;
 }
 
 export const DEFAULT_GRPO: GrpoSettings = {
@@ -191,6 +202,7 @@ export const DEFAULT_GRPO: GrpoSettings = {
   klCoef: 0.01,
   temperature: 1,
   microBatchSize: 16,
+  lossAgg: 'token-mean',
 };
 
 export interface GrpoBatch {
@@ -204,6 +216,10 @@ export interface GrpoBatch {
   refLogProbs?: number[][];
 }
 
+/**
+ * Metrics of one update. Every mean uses the loss's aggregation (token-mean or seq-mean), so
+ * loss = pgLoss + klCoef * kl.
+ */
 export interface GrpoMetrics {
   loss: number;
   pgLoss: number;
@@ -231,7 +247,8 @@ interface GrpoTerms {
 
 /**
  * Per-token GRPO terms summed over the given tokens (verl compute_policy_loss + compute_kl).
- * logp: new log-probs [N]; old/ref: [N]; adv: [N] (the sequence advantage on each token).
+ * logp: new log-probs [N]; old/ref: [N]; adv: [N] (the sequence advantage on each token);
+ * weight: [N] per-token weights of the sums (null: every token weighs 1).
  */
 export function grpoTokenTerms(
   logp: tf.Tensor1D,
@@ -239,7 +256,9 @@ export function grpoTokenTerms(
   ref: tf.Tensor1D | null,
   adv: tf.Tensor1D,
   s: GrpoSettings,
+  weight: tf.Tensor1D | null = null,
 ): GrpoTerms {
+  const wsum = (x: tf.Tensor): tf.Scalar => tf.sum(weight ? tf.mul(x, weight) : x) as tf.Scalar;
   const logRatio = tf.sub(logp, old);
   const ratio = tf.exp(logRatio);
   const clipped = tf.exp(
@@ -252,24 +271,37 @@ export function grpoTokenTerms(
   const l3 = tf.mul(negA, s.dualClip);
   const isNeg = tf.less(adv, 0);
   const pgTok = tf.where(isNeg, tf.minimum(hi, l3), hi);
-  const pg = tf.sum(pgTok) as tf.Scalar;
+  const pg = wsum(pgTok);
   let kl: tf.Scalar = tf.scalar(0);
   if (ref) {
     // low_var_kl: k = ref - logp; clamp(e^k - k - 1, -10, 10) (verl computes it in float32).
     const k = tf.sub(ref, logp);
-    kl = tf.sum(tf.clipByValue(tf.sub(tf.sub(tf.exp(k), k), 1), -10, 10)) as tf.Scalar;
+    kl = wsum(tf.clipByValue(tf.sub(tf.sub(tf.exp(k), k), 1), -10, 10));
   }
   return {
     loss: tf.add(pg, tf.mul(kl, s.klCoef)) as tf.Scalar,
     pg,
     kl,
-    clipHigher: tf.sum(tf.cast(tf.less(l1, l2), 'float32')) as tf.Scalar,
-    clipLower: tf.sum(tf.cast(tf.logicalAnd(tf.greater(hi, l3), isNeg), 'float32')) as tf.Scalar,
-    ppoKl: tf.sum(tf.sub(old, logp)) as tf.Scalar,
+    clipHigher: wsum(tf.cast(tf.less(l1, l2), 'float32')),
+    clipLower: wsum(tf.cast(tf.logicalAnd(tf.greater(hi, l3), isNeg), 'float32')),
+    ppoKl: wsum(tf.sub(old, logp)),
   };
 }
 
-/** One GRPO policy update on `model` (one PPO epoch over the batch, micro-batched). */
+/**
+ * Per-token weights that make the weighted sum the chosen average: 1 / (tokens of the batch), or
+ * 1 / (sequences x tokens of the token's sequence). A sequence without response tokens counts in
+ * the number of sequences and contributes nothing (as an empty micro-batch does in verl).
+ */
+function tokenWeights(responses: readonly number[][], agg: LossAggregation): number[] {
+  if (agg === 'token-mean') {
+    const total = responses.reduce((n, r) => n + r.length, 0);
+    return responses.flatMap((r) => r.map(() => 1 / total));
+  }
+  return responses.flatMap((r) => r.map(() => 1 / (responses.length * r.length)));
+}
+
+/** One GRPO policy update on `model` from one mini-batch (micro-batched; one optimizer step). */
 export function grpoStep(
   model: CausalLM,
   optim: AdamW,
@@ -279,6 +311,7 @@ export function grpoStep(
   checkBatch(batch, settings);
   const totalTokens = batch.responses.reduce((n, r) => n + r.length, 0);
   if (totalTokens === 0) throw new Error('grpoStep: every response is empty');
+  const weights = tokenWeights(batch.responses, settings.lossAgg ?? 'token-mean');
   const sums = { pg: 0, kl: 0, clipHigher: 0, clipLower: 0, ppoKl: 0 };
   const parts: LossPart[] = chunks(batch.prompts.length, settings.microBatchSize).map(
     ([s, e]) =>
@@ -288,6 +321,8 @@ export function grpoStep(
         const adv = tf.tensor1d(
           batch.responses.slice(s, e).flatMap((r, i) => r.map(() => batch.advantages[s + i]!)),
         );
+        const from = batch.responses.slice(0, s).reduce((n, r) => n + r.length, 0);
+        const to = from + batch.responses.slice(s, e).reduce((n, r) => n + r.length, 0);
         const logp = responseLogProbs(model, packed, settings.temperature);
         const t = grpoTokenTerms(
           logp,
@@ -295,6 +330,7 @@ export function grpoStep(
           batch.refLogProbs ? flat(batch.refLogProbs) : null,
           adv,
           settings,
+          tf.tensor1d(weights.slice(from, to)),
         );
         // Metrics read here are constants of the graph; only `loss` carries gradients.
         sums.pg += t.pg.dataSync()[0]!;
@@ -302,21 +338,53 @@ export function grpoStep(
         sums.clipHigher += t.clipHigher.dataSync()[0]!;
         sums.clipLower += t.clipLower.dataSync()[0]!;
         sums.ppoKl += t.ppoKl.dataSync()[0]!;
-        // Token mean over the whole mini-batch, so micro-batching does not change the loss.
-        return tf.div(t.loss, totalTokens) as tf.Scalar;
+        // Weighted over the whole mini-batch, so micro-batching does not change the loss.
+        return t.loss;
       },
   );
   const { loss, gradNorm } = optim.step(parts);
   return {
     loss,
-    pgLoss: sums.pg / totalTokens,
-    kl: sums.kl / totalTokens,
-    clipFracHigher: sums.clipHigher / totalTokens,
-    clipFracLower: sums.clipLower / totalTokens,
-    ppoKl: sums.ppoKl / totalTokens,
+    pgLoss: sums.pg,
+    kl: sums.kl,
+    clipFracHigher: sums.clipHigher,
+    clipFracLower: sums.clipLower,
+    ppoKl: sums.ppoKl,
     gradNorm,
     tokens: totalTokens,
   };
+}
+
+/**
+ * One training step of the official code over a rollout batch: one pass (one PPO epoch) in
+ * mini-batches of `rowsPerUpdate` consecutive sequences, one optimizer update each. Old
+ * log-probs stay those of sampling, so the ratio moves away from 1 from the second update on and
+ * the clips act. Returns each update's metrics in order.
+ */
+export function grpoEpoch(
+  model: CausalLM,
+  optim: AdamW,
+  batch: GrpoBatch,
+  rowsPerUpdate: number,
+  settings: GrpoSettings = DEFAULT_GRPO,
+): GrpoMetrics[] {
+  if (!(Number.isInteger(rowsPerUpdate) && rowsPerUpdate >= 1))
+    throw new RangeError(`grpoEpoch: rowsPerUpdate must be an integer >= 1, got ${rowsPerUpdate}`);
+  checkBatch(batch, settings);
+  return chunks(batch.prompts.length, rowsPerUpdate).map(([s, e]) =>
+    grpoStep(
+      model,
+      optim,
+      {
+        prompts: batch.prompts.slice(s, e),
+        responses: batch.responses.slice(s, e),
+        advantages: batch.advantages.slice(s, e),
+        oldLogProbs: batch.oldLogProbs.slice(s, e),
+        refLogProbs: batch.refLogProbs?.slice(s, e),
+      },
+      settings,
+    ),
+  );
 }
 
 function checkBatch(b: GrpoBatch, s: GrpoSettings): void {
@@ -342,6 +410,9 @@ function checkBatch(b: GrpoBatch, s: GrpoSettings): void {
   });
   if (!(s.microBatchSize >= 1))
     throw new RangeError(`grpoStep: microBatchSize must be >= 1, got ${s.microBatchSize}`);
+  const agg = s.lossAgg ?? 'token-mean';
+  if (agg !== 'token-mean' && agg !== 'seq-mean')
+    throw new RangeError(`grpoStep: lossAgg must be token-mean or seq-mean, got ${String(agg)}`);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
  * Phase 1 of an iteration: GRPO on the Challenger against the frozen Solver (RZERO.md
  * "Challenger training"; paper Sec. 3.2). Per step: B x G rollouts of the Challenger prompt,
  * parse, m Solver votes per valid question -> p^, repetition penalty over the batch, reward,
- * group-normalised advantages, one GRPO update with the KL to the phase's starting model.
+ * group-normalised advantages, then one pass over the batch in mini-batches of `miniBatch`
+ * prompts, one GRPO update each, with the KL to the phase's starting model.
  */
 import type { CausalLM } from '../engine';
 import type { RZeroConfig } from './config';
@@ -33,6 +34,7 @@ export function trainChallenger(
     lr: q.lr,
     steps: q.steps,
     groupSize: q.groupSize,
+    miniBatch: q.miniBatch,
     temperature: q.rollout.temperature,
     optim: c.optim,
     signal: input.signal,

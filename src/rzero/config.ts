@@ -4,8 +4,11 @@
  * and the HTTP API reject bad input the same way.
  *
  * - `paper`: the official code's defaults (Chengsong-Huang/R-Zero scripts and examples/config.yaml):
- *   G = 4 Challenger rollouts, batch 16, 5 Challenger steps, N = 8000 questions, m = 10 votes, band
- *   0.3-0.8, Solver n = 5, lr 1e-6, clip 0.2 / 0.3, dual clip 3, KL 0.01 (low_var_kl), 3 iterations.
+ *   a training step is a rollout batch of 512 prompts, then one pass over it in mini-batches, one
+ *   update each (Challenger: G = 4, mini-batches of 16 prompts, 32 updates a step, 5 steps;
+ *   Solver: n = 5, mini-batches of 128, 4 updates a step, 15 steps), N = 8000 questions, m = 10
+ *   votes, band 0.3-0.8, lr 1e-6, clip 0.2 / 0.3, dual clip 3, KL 0.01 (low_var_kl), per-sequence
+ *   loss averaging (the Solver's micro-batches of one), 3 iterations.
  * - `tiny`: sizes that finish in minutes on a CPU with the built-in arith-tiny model. The learning
  *   rates are far above the paper's because a 0.9M-parameter model pretrained at 2e-3 does not move
  *   at 1e-6 (measured: docs/results.md).
@@ -25,8 +28,10 @@ export interface ChallengerConfig {
   /** false: the "Base Challenger" baseline (no GRPO on the Challenger; it stays the base model). */
   train: boolean;
   steps: number;
-  /** Prompts per step (B); each gets `groupSize` rollouts. */
+  /** Prompts per step (the rollout batch); each gets `groupSize` rollouts. */
   batch: number;
+  /** Prompts per optimizer update; a step makes batch / miniBatch updates. */
+  miniBatch: number;
   /** Rollouts per prompt (G); GRPO groups. */
   groupSize: number;
   lr: number;
@@ -39,8 +44,10 @@ export interface ChallengerConfig {
 
 export interface SolverConfig {
   steps: number;
-  /** Questions per step; each gets `groupSize` rollouts. */
+  /** Questions per step (the rollout batch); each gets `groupSize` rollouts. */
   batch: number;
+  /** Questions per optimizer update; a step makes batch / miniBatch updates. */
+  miniBatch: number;
   groupSize: number;
   lr: number;
   rollout: SamplingConfig;
@@ -80,6 +87,8 @@ export interface OptimConfig {
   maxGradNorm: number;
   /** Sequences per forward/backward pass (memory knob; does not change the maths). */
   microBatchSize: number;
+  /** 'token-mean' over a mini-batch's response tokens, or 'seq-mean' (per sequence, then over sequences). */
+  lossAgg: 'token-mean' | 'seq-mean';
 }
 
 export interface EvaluationConfig {
@@ -116,7 +125,8 @@ const PAPER: RZeroConfig = {
   challenger: {
     train: true,
     steps: 5,
-    batch: 16,
+    batch: 512,
+    miniBatch: 16,
     groupSize: 4,
     lr: 1e-6,
     rollout: { temperature: 1, topP: 0.99, topK: 0, maxNewTokens: 4096 },
@@ -125,7 +135,8 @@ const PAPER: RZeroConfig = {
   },
   solver: {
     steps: 15,
-    batch: 128,
+    batch: 512,
+    miniBatch: 128,
     groupSize: 5,
     lr: 1e-6,
     rollout: { temperature: 1, topP: 0.99, topK: 0, maxNewTokens: 4096 },
@@ -147,6 +158,7 @@ const PAPER: RZeroConfig = {
     weightDecay: 0.01,
     maxGradNorm: 1,
     microBatchSize: 8,
+    lossAgg: 'seq-mean',
   },
   evaluation: {
     maxNewTokens: 4096,
@@ -161,8 +173,10 @@ const TINY: RZeroConfig = {
   ...PAPER,
   challenger: {
     ...PAPER.challenger,
-    steps: 8,
-    batch: 8,
+    // Same 64 Challenger prompts an iteration as one update per step of 8 had, now 16 updates.
+    steps: 4,
+    batch: 16,
+    miniBatch: 4,
     lr: 2e-5,
     rollout: { ...PAPER.challenger.rollout, maxNewTokens: 64 },
     generation: { ...PAPER.challenger.generation, maxNewTokens: 64 },
@@ -170,13 +184,15 @@ const TINY: RZeroConfig = {
   },
   solver: {
     ...PAPER.solver,
-    steps: 12,
-    batch: 16,
+    // Same 192 question visits an iteration as 12 single-update steps of 16, now 24 updates.
+    steps: 6,
+    batch: 32,
+    miniBatch: 8,
     lr: 2e-5,
     rollout: { ...PAPER.solver.rollout, maxNewTokens: 96 },
     voting: { ...PAPER.solver.voting, maxNewTokens: 96 },
   },
-  optim: { ...PAPER.optim, microBatchSize: 32 },
+  optim: { ...PAPER.optim, microBatchSize: 32, lossAgg: 'token-mean' },
   evaluation: { ...PAPER.evaluation, maxNewTokens: 128, maxItems: 300 },
 };
 
@@ -306,6 +322,17 @@ export function validateConfig(c: RZeroConfig): ConfigIssue[] {
     check(`${p}.topK`, s.topK, 'int', 0, 100_000);
     check(`${p}.maxNewTokens`, s.maxNewTokens, 'int', 1, 32_768);
   };
+  // A rollout batch is one pass of whole mini-batches (EasyR1 asserts the same divisibility).
+  const miniBatchDivides = (role: string, batch: number, miniBatch: number) => {
+    if (Number.isInteger(batch) && Number.isInteger(miniBatch) && miniBatch >= 1) {
+      if (miniBatch > batch || batch % miniBatch !== 0) {
+        issues.push({
+          field: `${role}.miniBatch`,
+          reason: `must divide ${role}.batch (${batch}), got ${miniBatch}`,
+        });
+      }
+    }
+  };
   check('seed', c.seed, 'int', 0, 2 ** 31 - 1);
   check('iterations', c.iterations, 'int', 1, 20);
   check('votes', c.votes, 'int', 2, 64);
@@ -314,6 +341,8 @@ export function validateConfig(c: RZeroConfig): ConfigIssue[] {
   check('challenger.train', q.train, 'bool');
   check('challenger.steps', q.steps, 'int', 0, 10_000);
   check('challenger.batch', q.batch, 'int', 1, 4096);
+  check('challenger.miniBatch', q.miniBatch, 'int', 1, 4096);
+  miniBatchDivides('challenger', q.batch, q.miniBatch);
   check('challenger.groupSize', q.groupSize, 'int', 2, 64);
   check('challenger.lr', q.lr, 'num', 0, 1, true);
   sampling('challenger.rollout', q.rollout);
@@ -329,6 +358,8 @@ export function validateConfig(c: RZeroConfig): ConfigIssue[] {
   const s = c.solver;
   check('solver.steps', s.steps, 'int', 0, 10_000);
   check('solver.batch', s.batch, 'int', 1, 4096);
+  check('solver.miniBatch', s.miniBatch, 'int', 1, 4096);
+  miniBatchDivides('solver', s.batch, s.miniBatch);
   check('solver.groupSize', s.groupSize, 'int', 2, 64);
   check('solver.lr', s.lr, 'num', 0, 1, true);
   sampling('solver.rollout', s.rollout);
@@ -384,6 +415,12 @@ export function validateConfig(c: RZeroConfig): ConfigIssue[] {
   check('optim.weightDecay', o.weightDecay, 'num', 0, 1);
   check('optim.maxGradNorm', o.maxGradNorm, 'num', 0, 1e6);
   check('optim.microBatchSize', o.microBatchSize, 'int', 1, 4096);
+  if (o.lossAgg !== 'token-mean' && o.lossAgg !== 'seq-mean') {
+    issues.push({
+      field: 'optim.lossAgg',
+      reason: `must be "token-mean" or "seq-mean", got ${JSON.stringify(o.lossAgg)}`,
+    });
+  }
 
   const e = c.evaluation;
   check('evaluation.maxNewTokens', e.maxNewTokens, 'int', 1, 32_768);

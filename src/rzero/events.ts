@@ -7,14 +7,25 @@
 export type Phase = 'challenger' | 'dataset' | 'solver' | 'evaluation';
 export type Role = 'challenger' | 'solver';
 
-/** What every GRPO update reports (engine GrpoMetrics plus rollout length and wall time). */
+/**
+ * What every GRPO training step reports: the means over its updates (one per mini-batch) of the
+ * engine's GrpoMetrics, the clip fractions of its last update, the rollout length and wall time.
+ */
 export interface UpdateMetrics {
   loss: number;
   pgLoss: number;
   kl: number;
+  /** Share of tokens where the upper ratio clip acted, mean over the step's updates. */
   clipFracHigher: number;
+  /** Share of tokens where the dual clip acted, mean over the step's updates. */
   clipFracLower: number;
+  /** clipFracHigher of the step's last update (0 on a step of one update: the ratio is 1). */
+  lastClipFracHigher: number;
+  lastClipFracLower: number;
+  /** Mean global gradient norm (before clipping) over the step's updates. */
   gradNorm: number;
+  /** Optimizer updates in the step (rollout batch / mini-batch). */
+  updates: number;
   /** Mean response length in tokens. */
   responseTokens: number;
   seconds: number;

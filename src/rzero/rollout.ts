@@ -1,6 +1,6 @@
 /**
  * The language-model side of R-Zero: prompts rendered for each role, sampling with the settings
- * of a phase, the Solver's m votes on a question, and one GRPO update from scored rollouts.
+ * of a phase, the Solver's m votes on a question, and one GRPO training step from scored rollouts.
  * Everything here goes through the engine's public surface.
  */
 import {
@@ -10,7 +10,7 @@ import {
   Tokenizer,
   encodeChat,
   generate,
-  grpoStep,
+  grpoEpoch,
   scoreResponses,
 } from '../engine';
 import type { GrpoMetrics } from '../engine';
@@ -112,8 +112,10 @@ export interface ScoredRollouts {
 }
 
 /**
- * One GRPO update of `policy` on scored rollouts (one PPO epoch: old log-probs are the sampling
- * ones, so the ratio starts at 1), with the KL to `reference` when klCoef > 0.
+ * One GRPO training step of `policy` on a rollout batch: one pass in mini-batches of
+ * `rowsPerUpdate` rollouts, one update each (old log-probs are the sampling ones, so the ratio is
+ * 1 on the first update only), with the KL to `reference` when klCoef > 0. Returns each update's
+ * metrics.
  */
 export function grpoUpdate(
   policy: CausalLM,
@@ -122,8 +124,10 @@ export function grpoUpdate(
   r: ScoredRollouts,
   o: OptimConfig,
   temperature: number,
-): GrpoMetrics {
+  rowsPerUpdate: number = r.prompts.length,
+): GrpoMetrics[] {
   const responses = r.samples.map((x) => x.tokens);
+  // The reference is frozen for the phase: its log-probs are taken once for the whole batch.
   const refLogProbs =
     o.klCoef > 0 && reference
       ? scoreResponses(reference, r.prompts, responses, {
@@ -131,7 +135,7 @@ export function grpoUpdate(
           batchSize: o.microBatchSize,
         })
       : undefined;
-  return grpoStep(
+  return grpoEpoch(
     policy,
     optim,
     {
@@ -141,6 +145,7 @@ export function grpoUpdate(
       oldLogProbs: r.samples.map((x) => x.logProbs),
       refLogProbs,
     },
+    rowsPerUpdate,
     {
       clipLow: o.clipLow,
       clipHigh: o.clipHigh,
@@ -148,6 +153,7 @@ export function grpoUpdate(
       klCoef: reference ? o.klCoef : 0,
       temperature,
       microBatchSize: o.microBatchSize,
+      lossAgg: o.lossAgg,
     },
   );
 }
@@ -177,6 +183,8 @@ export interface GrpoPhase<E> {
   lr: number;
   steps: number;
   groupSize: number;
+  /** Prompts per optimizer update (each with its `groupSize` rollouts). */
+  miniBatch: number;
   /** Temperature the rollouts were sampled at (the log-probs' temperature). */
   temperature: number;
   optim: OptimConfig;
@@ -210,6 +218,7 @@ export async function runGrpoPhase<E extends object>(
         { prompts, samples, advantages },
         p.optim,
         p.temperature,
+        p.miniBatch * p.groupSize,
       );
       last = { ...extra, ...updateMetrics(g, samples, t0) };
       await p.onStep(step, last);
@@ -221,19 +230,27 @@ export async function runGrpoPhase<E extends object>(
   return last;
 }
 
-/** The update's metrics with the rollouts' mean length and the step's wall time since t0. */
+/**
+ * A step's metrics: the means over its updates, the clip fractions of its last update (the one
+ * furthest from the sampling policy), the rollouts' mean length and the wall time since t0.
+ */
 export function updateMetrics(
-  g: GrpoMetrics,
+  updates: readonly GrpoMetrics[],
   samples: readonly Sample[],
   t0: number,
 ): UpdateMetrics {
+  const avg = (f: (g: GrpoMetrics) => number) => mean(updates.map(f));
+  const last = updates[updates.length - 1]!;
   return {
-    loss: g.loss,
-    pgLoss: g.pgLoss,
-    kl: g.kl,
-    clipFracHigher: g.clipFracHigher,
-    clipFracLower: g.clipFracLower,
-    gradNorm: g.gradNorm,
+    loss: avg((g) => g.loss),
+    pgLoss: avg((g) => g.pgLoss),
+    kl: avg((g) => g.kl),
+    clipFracHigher: avg((g) => g.clipFracHigher),
+    clipFracLower: avg((g) => g.clipFracLower),
+    lastClipFracHigher: last.clipFracHigher,
+    lastClipFracLower: last.clipFracLower,
+    gradNorm: avg((g) => g.gradNorm),
+    updates: updates.length,
     responseTokens: mean(samples.map((s) => s.tokens.length)),
     seconds: (performance.now() - t0) / 1000,
   };

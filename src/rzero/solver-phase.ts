@@ -2,7 +2,8 @@
  * Phase 3 of an iteration: GRPO on the Solver over the fixed filtered dataset (RZERO.md "Solver
  * training"; paper Sec. 3.3). Per step: a batch of (question, pseudo-label) pairs, G rollouts per
  * question, reward 1 when the boxed answer is equivalent to the label, group-normalised
- * advantages, one GRPO update with the KL to the phase's starting model.
+ * advantages, then one pass in mini-batches of `miniBatch` questions, one GRPO update each, with
+ * the KL to the phase's starting model.
  */
 import type { CausalLM } from '../engine';
 import type { RZeroConfig } from './config';
@@ -41,6 +42,7 @@ export async function trainSolver(input: SolverPhaseInput): Promise<SolverStepMe
     lr: s.lr,
     steps: s.steps,
     groupSize: s.groupSize,
+    miniBatch: s.miniBatch,
     temperature: s.rollout.temperature,
     optim: c.optim,
     signal: input.signal,

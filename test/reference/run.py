@@ -5,6 +5,9 @@ logits   -> D/out.safetensors {"logits": [B,T,V]}
 adamw    -> D/out.safetensors (all params after one AdamW step, HF names),
             D/out.json {"loss", "grad_norm"}
 generate -> D/out.json {"tokens": [[...]]}   (KV-cache decoding)
+grpo     -> D/out.safetensors (all params after the step's updates, HF names),
+            D/out.json {"updates": [{"loss", "pg_loss", "kl", "clipfrac_higher",
+            "clipfrac_lower", "grad_norm"}, ...]}   (one training step of the official code)
 bench    -> one JSON line on stdout
 """
 
@@ -70,6 +73,66 @@ def task_adamw(d, inp):
     st.save(os.path.join(d, "out.safetensors"), model.hf_state())
     with open(os.path.join(d, "out.json"), "w") as f:
         json.dump({"loss": float(loss.item()), "grad_norm": float(gnorm.item())}, f)
+
+
+def response_logprobs(model, prompt, response, temperature):
+    """log p(response | prompt) per response token, one unpadded row (no packing, no cache)."""
+    ids = torch.tensor([prompt + response], dtype=torch.long)
+    logits, _ = model(ids, torch.ones_like(ids))
+    p = len(prompt)
+    return token_logprobs(logits[0, p - 1:p + len(response) - 1] / temperature,
+                          torch.tensor(response, dtype=torch.long))
+
+
+def task_grpo(d, inp):
+    """A rollout batch, then one pass in mini-batches of rows_per_update rows, one AdamW update
+    each (verl dp_actor.update_policy: dual-clip PPO loss + low_var_kl, gradient-norm clip)."""
+    model = load_model(d)
+    params = list(model.parameters())
+    b1, b2 = inp.get("betas", [0.9, 0.999])
+    opt = torch.optim.AdamW(params, lr=float(inp["lr"]), betas=(float(b1), float(b2)),
+                            eps=float(inp.get("eps", 1e-8)),
+                            weight_decay=float(inp.get("weight_decay", 0.0)))
+    lo, hi = 1 - float(inp["clip_low"]), 1 + float(inp["clip_high"])
+    dual, beta, temp = float(inp["dual_clip"]), float(inp["kl_coef"]), float(inp["temperature"])
+    prompts, responses = inp["prompts"], inp["responses"]
+    n, step = len(prompts), int(inp["rows_per_update"])
+    updates = []
+    for s in range(0, n, step):
+        rows = range(s, min(s + step, n))
+        tok_loss, tok_pg, tok_kl, tok_hi, tok_lo = [], [], [], [], []
+        for i in rows:
+            logp = response_logprobs(model, prompts[i], responses[i], temp)
+            old = torch.tensor(inp["old_logp"][i], dtype=torch.float32)
+            adv = torch.full_like(logp, float(inp["advantages"][i]))
+            ratio = torch.exp(logp - old)
+            l1, l2 = -adv * ratio, -adv * torch.clamp(ratio, lo, hi)
+            lmax = torch.max(l1, l2)
+            pg = torch.where(adv < 0, torch.min(lmax, -adv * dual), lmax)
+            kl = torch.zeros_like(logp)
+            if beta > 0:
+                k = torch.tensor(inp["ref_logp"][i], dtype=torch.float32) - logp
+                kl = torch.clamp(torch.exp(k) - k - 1, -10, 10)
+            tok_pg.append(pg)
+            tok_kl.append(kl)
+            tok_hi.append((l1 < l2).float())
+            tok_lo.append(((lmax > -adv * dual) & (adv < 0)).float())
+        if inp["loss_agg"] == "token-mean":
+            agg = lambda xs: torch.cat(xs).mean()  # noqa: E731
+        else:
+            agg = lambda xs: torch.stack([x.mean() for x in xs]).mean()  # noqa: E731
+        pg_loss, kl_loss = agg(tok_pg), agg(tok_kl)
+        loss = pg_loss + beta * kl_loss
+        opt.zero_grad()
+        loss.backward()
+        gnorm = torch.nn.utils.clip_grad_norm_(params, float(inp["max_grad_norm"]))
+        opt.step()
+        updates.append({"loss": loss.item(), "pg_loss": pg_loss.item(), "kl": kl_loss.item(),
+                        "clipfrac_higher": agg(tok_hi).item(),
+                        "clipfrac_lower": agg(tok_lo).item(), "grad_norm": gnorm.item()})
+    st.save(os.path.join(d, "out.safetensors"), model.hf_state())
+    with open(os.path.join(d, "out.json"), "w") as f:
+        json.dump({"updates": updates}, f)
 
 
 def task_generate(d, inp):
@@ -150,7 +213,8 @@ def task_bench(d, inp):
     }))
 
 
-TASKS = {"logits": task_logits, "adamw": task_adamw, "generate": task_generate, "bench": task_bench}
+TASKS = {"logits": task_logits, "adamw": task_adamw, "generate": task_generate, "bench": task_bench,
+         "grpo": task_grpo}
 
 
 def main():

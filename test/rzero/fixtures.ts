@@ -107,6 +107,7 @@ export function testConfig(overrides: Record<string, unknown> = {}): RZeroConfig
     challenger: {
       steps: 2,
       batch: 2,
+      miniBatch: 1,
       groupSize: 2,
       lr: 1e-3,
       rollout: challengerSampling,
@@ -116,6 +117,7 @@ export function testConfig(overrides: Record<string, unknown> = {}): RZeroConfig
     solver: {
       steps: 2,
       batch: 2,
+      miniBatch: 1,
       groupSize: 2,
       lr: 1e-3,
       rollout: solverSampling,

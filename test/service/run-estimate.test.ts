@@ -22,8 +22,8 @@ describe('estimateRun', () => {
     const c = resolveConfig('tiny', {
       iterations: 3,
       votes: 10,
-      challenger: { steps: 2, batch: 3, groupSize: 4, questionsPerIteration: 50 },
-      solver: { steps: 5, batch: 2, groupSize: 3 },
+      challenger: { steps: 2, batch: 3, miniBatch: 3, groupSize: 4, questionsPerIteration: 50 },
+      solver: { steps: 5, batch: 2, miniBatch: 1, groupSize: 3 },
       evaluation: { maxItems: 100, maxNewTokens: 10 },
     });
     const e = estimateRun(c, model, 1000, [300, 40]);
@@ -46,8 +46,8 @@ describe('estimateRun', () => {
     const noBase = resolveConfig('tiny', {
       iterations: 3,
       votes: 10,
-      challenger: { steps: 2, batch: 3, groupSize: 4, questionsPerIteration: 50 },
-      solver: { steps: 5, batch: 2, groupSize: 3 },
+      challenger: { steps: 2, batch: 3, miniBatch: 3, groupSize: 4, questionsPerIteration: 50 },
+      solver: { steps: 5, batch: 2, miniBatch: 1, groupSize: 3 },
       evaluation: { maxItems: 100, maxNewTokens: 10, evaluateBase: false },
     });
     assert.equal(estimateRun(noBase, model, 1000, [300, 40]).total.generatedTokens, 3 * gen);

@@ -29,7 +29,10 @@ const update = {
   kl: 0.01,
   clipFracHigher: 0,
   clipFracLower: 0,
+  lastClipFracHigher: 0,
+  lastClipFracLower: 0,
   gradNorm: 1,
+  updates: 1,
   responseTokens: 9,
   seconds: 1,
 };

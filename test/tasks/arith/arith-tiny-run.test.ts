@@ -22,8 +22,8 @@ function ciConfig(): RZeroConfig {
   return resolveConfig('tiny', {
     seed: 11,
     iterations: 2,
-    challenger: { steps: 1, batch: 2, questionsPerIteration: 32 },
-    solver: { steps: 2, batch: 4, groupSize: 4 },
+    challenger: { steps: 1, batch: 2, miniBatch: 1, questionsPerIteration: 32 },
+    solver: { steps: 2, batch: 4, miniBatch: 2, groupSize: 4 },
     evaluation: { maxItems: 20 },
   });
 }
