@@ -1,26 +1,38 @@
 /**
- * Pretrains the tiny built-in base model (character-level Llama) on the arithmetic corpus and
- * writes it in the Hugging Face layout with its recipe and measured benchmark accuracies.
+ * Pretrains a built-in base model (character-level Llama) on an arithmetic corpus and writes it in
+ * the Hugging Face layout with its recipe and measured benchmark accuracies.
  *
- *   npm run pretrain:arith [-- --steps 3000 --out assets/base-models/arith-tiny --seed 1]
- *   npm run pretrain:arith -- --init <stage-1 dir> --corpusSeed 2 --steps 2000 --out <dir>
+ *   npm run pretrain:arith [-- --model small|tiny --steps N --out DIR ...]
+ *   npm run pretrain:arith -- --model tiny --init <stage-1 dir> --corpusSeed 2 --steps 2000
  *     (a continuation stage: starts from the given model, reads fresh documents, and nests the
  *     previous stage's recipe in its own recipe.json)
  *
- * The corpus (src/tasks/arith/corpus.ts) mixes Solver documents (prompt -> worked solution) and
- * Challenger documents (prompt -> <question>..</question> \boxed{..}); the loss is on completions
- * only (prompts are fixed templates plus the question). Progress goes to stderr.
+ * Models (`--model`):
+ * - `small` (default): arith-small, hidden 160, 6 layers, about 1.9M parameters, on the v2 corpus
+ *   (src/tasks/arith/distributions.ts, corpus.ts): + and -, 2-4 operands of 1-2 digits, with a
+ *   share of Challenger documents one notch past (5 operands, or 3-digit operands).
+ * - `tiny`: arith-tiny (0.9M, the v1 corpus), the model the demo and CI runs use.
+ *
+ * Resumable: every `--checkpointMinutes` (default 5) the model, the optimizer's moments and the
+ * position in the corpus are written to `--checkpoint` (default .cache/pretrain/<model>); run the
+ * same command again and it continues where it stopped, drawing the same documents in the same
+ * order. `--maxMinutes M` stops (with a checkpoint) after M minutes, so a long pretraining can run
+ * in slices; `--fresh 1` discards a checkpoint. A checkpoint of other settings is refused.
+ *
+ * The loss is the mean NLL of completion tokens (+ eos) given the prompt. Progress goes to stderr.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { initBackend, parseBackendRequest } from '../src/engine/backend';
 import { parseModelConfig } from '../src/engine/config';
 import { CausalLM } from '../src/engine/model';
-import { AdamW, nllStep } from '../src/engine/trainer';
+import { AdamW, AdamWState, nllStep } from '../src/engine/trainer';
 import { countParameters, randomWeights } from '../src/engine/weights';
 import { loadModelDir, saveModelDir } from '../src/engine/checkpoint';
+import { readSafetensorsF32, saveSafetensorsDir } from '../src/engine/safetensors';
 import {
   ARITH_CORPUS_RECIPE,
+  ARITH_SMALL_CORPUS_RECIPE,
   arithBenchmark,
   arithCorpus,
   arithTokenizer,
@@ -28,12 +40,15 @@ import {
   greedyAccuracy,
   solverPrompt,
 } from '../src/tasks/arith';
-import type { ArithBenchmarkName } from '../src/tasks/arith';
+import type { ArithBenchmarkName, ArithCorpusRecipe } from '../src/tasks/arith';
 import { generate } from '../src/engine/sampler';
 import type { Tokenizer } from '../src/engine/tokenizer';
 import { ProgressBar } from './progress';
 
+type ModelName = 'tiny' | 'small';
+
 interface Args {
+  model: ModelName;
   steps: number;
   batch: number;
   micro: number;
@@ -47,45 +62,127 @@ interface Args {
   init: string;
   /** Corpus seed; give a continuation stage its own, so it reads documents not seen before. */
   corpusSeed: number;
+  checkpoint: string;
+  checkpointMinutes: number;
+  maxMinutes: number;
+  fresh: number;
 }
 
+interface Profile {
+  title: string;
+  description: string;
+  architecture: Record<string, unknown>;
+  recipe: ArithCorpusRecipe;
+  /** Benchmarks measured on their first evalItems items during training. */
+  during: ArithBenchmarkName[];
+  /** Benchmarks measured in full at the end. */
+  final: ArithBenchmarkName[];
+  defaults: Partial<Args>;
+}
+
+const PROFILES: Record<ModelName, Profile> = {
+  tiny: {
+    title: 'arith-tiny',
+    description:
+      'The built-in base model of rzero-service that the demo and CI runs use: a character-level ' +
+      '`LlamaForCausalLM` (hidden 128, 4 layers, 4 heads, intermediate 384, tied embeddings, ' +
+      '53-token vocabulary) pretrained from random weights on the v1 arithmetic corpus of ' +
+      '`src/tasks/arith` (Solver documents with worked steps ending in `\\boxed{}`, and ' +
+      'Challenger documents `<question>...</question> \\boxed{...}`).',
+    architecture: {
+      hidden_size: 128,
+      intermediate_size: 384,
+      num_hidden_layers: 4,
+      num_attention_heads: 4,
+      num_key_value_heads: 4,
+      max_position_embeddings: 256,
+    },
+    recipe: ARITH_CORPUS_RECIPE,
+    during: ['arith-easy', 'arith-medium'],
+    final: ['arith-easy', 'arith-medium', 'arith-hard'],
+    defaults: { steps: 3000, batch: 32, micro: 8, lr: 2e-3, warmup: 100 },
+  },
+  small: {
+    title: 'arith-small',
+    description:
+      'The base model of the replication: a character-level `LlamaForCausalLM` (hidden 160, 6 ' +
+      'layers, 5 heads of 32, intermediate 448, tied embeddings, 53-token vocabulary) pretrained ' +
+      'from random weights on the v2 arithmetic corpus of `src/tasks/arith`: + and -, 2-4 ' +
+      'operands of 1-2 digits, worked one operation per line; a quarter of the Challenger ' +
+      'documents pose questions one notch past (5 operands, or 3-digit operands), which the ' +
+      'Solver documents never show.',
+    architecture: {
+      hidden_size: 160,
+      intermediate_size: 448,
+      num_hidden_layers: 6,
+      num_attention_heads: 5,
+      num_key_value_heads: 5,
+      max_position_embeddings: 256,
+    },
+    recipe: ARITH_SMALL_CORPUS_RECIPE,
+    during: ['arith-in', 'arith-frontier', 'arith-wide'],
+    final: ['arith-in', 'arith-frontier', 'arith-wide', 'arith-beyond'],
+    defaults: { steps: 8000, batch: 64, micro: 16, lr: 1e-3, warmup: 200 },
+  },
+};
+
+/** The settings that define a run: a checkpoint is resumed only when all of them agree. */
+const RUN_KEYS = [
+  'model',
+  'steps',
+  'batch',
+  'micro',
+  'lr',
+  'warmup',
+  'seed',
+  'init',
+  'corpusSeed',
+] as const;
+
 function parseArgs(argv: string[]): Args {
+  const model = (argv[argv.indexOf('--model') + 1] ?? 'small') as ModelName;
+  const profile = argv.includes('--model') ? PROFILES[model] : PROFILES.small;
+  if (!profile) throw new Error(`--model must be tiny or small, got ${model}`);
+  const name = argv.includes('--model') ? model : 'small';
   const a: Args = {
+    model: name,
     steps: 3000,
     batch: 32,
     micro: 8,
     lr: 2e-3,
     warmup: 100,
     seed: 1,
-    out: 'assets/base-models/arith-tiny',
+    out: `assets/base-models/${profile.title}`,
     evalEvery: 500,
     evalItems: 100,
     init: '',
-    corpusSeed: ARITH_CORPUS_RECIPE.seed,
+    corpusSeed: profile.recipe.seed,
+    checkpoint: `.cache/pretrain/${profile.title}`,
+    checkpointMinutes: 5,
+    maxMinutes: 0,
+    fresh: 0,
+    ...profile.defaults,
   };
+  const strings = new Set(['out', 'init', 'checkpoint', 'model']);
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i]!.replace(/^--/, '');
     const value = argv[i + 1];
     if (!(key in a) || value === undefined)
       throw new Error(`unknown or incomplete argument ${argv[i]}`);
-    (a as unknown as Record<string, number | string>)[key] =
-      key === 'out' || key === 'init' ? value : Number(value);
+    const parsed = strings.has(key) ? value : Number(value);
+    if (typeof parsed === 'number' && !Number.isFinite(parsed))
+      throw new Error(`--${key} must be a number, got ${value}`);
+    (a as unknown as Record<string, number | string>)[key] = parsed;
   }
   return a;
 }
 
-/** The architecture of the tiny model: small enough for CPU training, big enough for 2-step sums. */
-function modelConfigJson(vocabSize: number, tok: Tokenizer): Record<string, unknown> {
+function modelConfigJson(profile: Profile, tok: Tokenizer): Record<string, unknown> {
   return {
     architectures: ['LlamaForCausalLM'],
     model_type: 'llama',
-    hidden_size: 128,
-    intermediate_size: 384,
-    num_hidden_layers: 4,
-    num_attention_heads: 4,
-    num_key_value_heads: 4,
-    vocab_size: vocabSize,
-    max_position_embeddings: 256,
+    ...profile.architecture,
+    vocab_size: tok.vocabSize,
     rms_norm_eps: 1e-6,
     rope_theta: 10000,
     tie_word_embeddings: true,
@@ -112,7 +209,7 @@ export function evaluateGreedy(
   const items = arithBenchmark(name).slice(0, limit);
   const prompts = items.map((it) => tok.encode(solverPrompt(it.question)));
   const samples = generate(model, prompts, {
-    maxNewTokens: 96,
+    maxNewTokens: 128,
     temperature: 0,
     eosTokenIds: tok.eosTokenIds,
     decode: (ids) => tok.decode(ids, { skipSpecialTokens: true }),
@@ -124,30 +221,46 @@ export function evaluateGreedy(
   );
 }
 
+interface HistoryRow {
+  step: number;
+  loss: number;
+  /** Greedy accuracy on the first evalItems items of each benchmark. */
+  evals?: Record<string, number>;
+  /** v1 recipes (arith-tiny) wrote these two instead of evals. */
+  easy?: number;
+  medium?: number;
+}
+
 interface RecipeSummary {
+  title?: string;
+  description?: string;
   command: string;
   backend: string;
   parameters: number;
-  args: Args;
+  args: Partial<Args>;
   corpus: { documents: number; solverShare: number; seed: number };
   wall_seconds: number;
   trained_tokens: number;
   greedy_accuracy: Record<string, number>;
-  history: { step: number; loss: number; easy?: number; medium?: number }[];
+  history: HistoryRow[];
   previous_stage?: RecipeSummary | null;
 }
 
 /** The model card (README.md beside the weights), written from recipe.json so it cannot drift. */
 export function modelCard(r: RecipeSummary): string {
   const pct = (x: number | undefined) => (x === undefined ? '-' : `${(100 * x).toFixed(1)}%`);
-  const evals = r.history.filter((h) => h.easy !== undefined);
+  const evalsOf = (h: HistoryRow): Record<string, number> | undefined =>
+    h.evals ??
+    (h.easy !== undefined
+      ? { 'arith-easy': h.easy, ...(h.medium !== undefined ? { 'arith-medium': h.medium } : {}) }
+      : undefined);
+  const evals = r.history.filter((h) => evalsOf(h) !== undefined);
+  const names = [...new Set(evals.flatMap((h) => Object.keys(evalsOf(h)!)))];
+  const title = r.title ?? 'arith-tiny';
   return [
-    '# arith-tiny',
+    `# ${title}`,
     '',
-    'The built-in base model of rzero-service: a character-level `LlamaForCausalLM` (hidden 128,',
-    '4 layers, 4 heads, intermediate 384, tied embeddings, 53-token vocabulary) pretrained from',
-    'random weights on the arithmetic corpus of `src/tasks/arith` (Solver documents with worked',
-    'steps ending in `\\boxed{}`, and Challenger documents `<question>...</question> \\boxed{...}`).',
+    r.description ?? PROFILES.tiny.description,
     'Made by `scripts/pretrain-arith.ts`; every number below comes from `recipe.json` beside it.',
     '',
     `- command: \`${r.command}\``,
@@ -161,11 +274,76 @@ export function modelCard(r: RecipeSummary): string {
     '',
     'During training (first items of each benchmark):',
     '',
-    '| step | loss | arith-easy | arith-medium |',
-    '|---|---|---|---|',
-    ...evals.map((h) => `| ${h.step} | ${h.loss.toFixed(4)} | ${pct(h.easy)} | ${pct(h.medium)} |`),
+    `| step | loss | ${names.join(' | ')} |`,
+    `|---|---|${names.map(() => '---|').join('')}`,
+    ...evals.map(
+      (h) =>
+        `| ${h.step} | ${h.loss.toFixed(4)} | ${names.map((n) => pct(evalsOf(h)![n])).join(' | ')} |`,
+    ),
     '',
   ].join('\n');
+}
+
+interface CheckpointState {
+  run: Pick<Args, (typeof RUN_KEYS)[number]>;
+  step: number;
+  tokens: number;
+  elapsedSeconds: number;
+  history: HistoryRow[];
+  optimizerStep: number;
+}
+
+const runOf = (a: Args) =>
+  Object.fromEntries(RUN_KEYS.map((k) => [k, a[k]])) as CheckpointState['run'];
+
+/** Writes model, optimizer moments and state to `dir` (replaced whole, never half-written). */
+async function writeCheckpoint(
+  dir: string,
+  model: CausalLM,
+  optim: AdamW,
+  tokDir: string,
+  state: CheckpointState,
+): Promise<void> {
+  const staging = `${dir}.staging-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  await saveModelDir(model, join(staging, 'model'), { tokenizerFrom: tokDir });
+  const s = optim.exportState();
+  const moments = (xs: AdamWState['m'], prefix: string) =>
+    (xs ?? []).map((x, i) => ({ name: `${prefix}.${i}`, shape: x.shape, data: x.data }));
+  mkdirSync(join(staging, 'optimizer'));
+  await saveSafetensorsDir(join(staging, 'optimizer'), [
+    ...moments(s.m, 'm'),
+    ...moments(s.v, 'v'),
+  ]);
+  writeFileSync(join(staging, 'state.json'), JSON.stringify({ ...state, optimizerStep: s.step }));
+  const old = `${dir}.old-${process.pid}`;
+  if (existsSync(dir)) renameSync(dir, old);
+  renameSync(staging, dir);
+  rmSync(old, { recursive: true, force: true });
+}
+
+async function readCheckpoint(
+  dir: string,
+  optim: AdamW,
+  model: CausalLM,
+): Promise<CheckpointState> {
+  const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as CheckpointState;
+  const saved = (await loadModelDir(join(dir, 'model'))).model;
+  model.variables().forEach((v, i) => v.assign(saved.variables()[i]!));
+  saved.dispose();
+  const tensors = readSafetensorsF32(readFileSync(join(dir, 'optimizer', 'model.safetensors')));
+  const n = model.variables().length;
+  const list = (prefix: string) =>
+    tensors.size === 0
+      ? null
+      : Array.from({ length: n }, (_, i) => {
+          const t = tensors.get(`${prefix}.${i}`);
+          if (!t) throw new Error(`checkpoint ${dir}: optimizer moment ${prefix}.${i} missing`);
+          return { shape: t.shape, data: t.data };
+        });
+  optim.importState({ step: state.optimizerStep, m: list('m'), v: list('v') });
+  return state;
 }
 
 async function main(): Promise<void> {
@@ -179,9 +357,10 @@ async function main(): Promise<void> {
     return;
   }
   const args = parseArgs(process.argv.slice(2));
+  const profile = PROFILES[args.model];
   const info = await initBackend(parseBackendRequest(process.env.RZERO_BACKEND));
   const tok = arithTokenizer();
-  const config = parseModelConfig(modelConfigJson(tok.vocabSize, tok));
+  const config = parseModelConfig(modelConfigJson(profile, tok));
   // A continuation stage starts from the previous stage's weights and keeps its recipe.
   const previous = args.init
     ? await loadModelDir(resolve(args.init), { requireTokenizer: true })
@@ -194,31 +373,66 @@ async function main(): Promise<void> {
     : null;
   const model =
     previous?.model ?? CausalLM.fromHfWeights(config, randomWeights(config, args.seed, 0.02));
-  const optim = new AdamW(model.variables(), {
-    lr: args.lr,
+  const optimizer = {
+    name: 'AdamW',
     beta1: 0.9,
     beta2: 0.98,
     eps: 1e-8,
     weightDecay: 0.01,
     maxGradNorm: 1,
-  });
+  };
+  const optim = new AdamW(model.variables(), { lr: args.lr, ...optimizer });
   process.stderr.write(
-    `backend ${info.backend} (${info.device}); ${countParameters(config)} parameters; vocab ${tok.vocabSize}\n`,
+    `${profile.title}: backend ${info.backend} (${info.device}); ${countParameters(config)} parameters; vocab ${tok.vocabSize}\n`,
   );
 
+  const tokDir = resolve(args.checkpoint, '..', `.${profile.title}-tokenizer-${process.pid}`);
+  mkdirSync(tokDir, { recursive: true });
+  for (const [name, json] of Object.entries(arithTokenizerFiles()))
+    writeFileSync(join(tokDir, name), JSON.stringify(json, null, 2) + '\n');
+
+  // Resume from the checkpoint of the same run, if there is one.
+  const ckpt = resolve(args.checkpoint);
+  let state: CheckpointState = {
+    run: runOf(args),
+    step: 0,
+    tokens: 0,
+    elapsedSeconds: 0,
+    history: [],
+    optimizerStep: 0,
+  };
+  if (args.fresh) rmSync(ckpt, { recursive: true, force: true });
+  if (existsSync(join(ckpt, 'state.json'))) {
+    const saved = JSON.parse(readFileSync(join(ckpt, 'state.json'), 'utf8')) as CheckpointState;
+    if (JSON.stringify(saved.run) !== JSON.stringify(runOf(args))) {
+      throw new Error(
+        `checkpoint ${args.checkpoint} is of other settings (${JSON.stringify(saved.run)}); ` +
+          'run with those, or pass --fresh 1 to discard it',
+      );
+    }
+    state = await readCheckpoint(ckpt, optim, model);
+    process.stderr.write(
+      `resuming at step ${state.step} of ${args.steps} (${Math.round(state.elapsedSeconds / 60)} minutes so far)\n`,
+    );
+  }
+
   const recipe = {
-    ...ARITH_CORPUS_RECIPE,
+    ...profile.recipe,
     seed: args.corpusSeed,
     documents: args.steps * args.batch,
   };
   const corpus = arithCorpus(recipe);
+  // The documents the checkpointed steps consumed (the stream is a pure function of the recipe).
+  for (let i = 0; i < state.step * args.batch; i++) corpus.next();
   const eos = tok.eosTokenIds[0]!;
-  const bar = new ProgressBar('pretrain', args.steps);
-  const history: { step: number; loss: number; easy?: number; medium?: number; hard?: number }[] =
-    [];
+  const bar = new ProgressBar('pretrain', args.steps - state.step);
   const t0 = Date.now();
-  let tokens = 0;
-  for (let step = 0; step < args.steps; step++) {
+  const elapsed = () => state.elapsedSeconds + (Date.now() - t0) / 1000;
+  let lastCheckpoint = Date.now();
+  let sliceTokens = 0;
+  const firstStep = state.step;
+  const stopAt = args.maxMinutes > 0 ? t0 + args.maxMinutes * 60_000 : Infinity;
+  for (let step = state.step; step < args.steps; step++) {
     const prompts: number[][] = [];
     const completions: number[][] = [];
     for (let i = 0; i < args.batch; i++) {
@@ -244,66 +458,79 @@ async function main(): Promise<void> {
       args.micro,
       lrAt(step, args),
     );
-    tokens += prompts.reduce((n, p, i) => n + p.length + completions[i]!.length, 0);
-    const rec: (typeof history)[number] = { step: step + 1, loss: m.loss };
+    const batchTokens = prompts.reduce((n, p, i) => n + p.length + completions[i]!.length, 0);
+    state.tokens += batchTokens;
+    sliceTokens += batchTokens;
+    state.step = step + 1;
+    const rec: HistoryRow = { step: step + 1, loss: m.loss };
     if ((step + 1) % args.evalEvery === 0 || step + 1 === args.steps) {
-      rec.easy = evaluateGreedy(model, tok, 'arith-easy', args.evalItems);
-      rec.medium = evaluateGreedy(model, tok, 'arith-medium', args.evalItems);
+      rec.evals = Object.fromEntries(
+        profile.during.map((name) => [name, evaluateGreedy(model, tok, name, args.evalItems)]),
+      );
       process.stderr.write(
-        `\nstep ${step + 1}: loss ${m.loss.toFixed(4)}, easy ${(100 * rec.easy).toFixed(1)}%, medium ${(100 * rec.medium).toFixed(1)}% (first ${args.evalItems} items)\n`,
+        `\nstep ${step + 1}: loss ${m.loss.toFixed(4)}, ${Object.entries(rec.evals)
+          .map(([k, v]) => `${k} ${(100 * v).toFixed(1)}%`)
+          .join(', ')} (first ${args.evalItems} items)\n`,
       );
     }
-    history.push(rec);
+    if (rec.evals || (step + 1) % 50 === 0) state.history.push(rec);
     bar.update(
-      step + 1,
-      `loss ${m.loss.toFixed(3)} lr ${lrAt(step, args).toExponential(1)} ${(tokens / ((Date.now() - t0) / 1000)).toFixed(0)} tok/s`,
+      step + 1 - firstStep,
+      `step ${step + 1}/${args.steps} loss ${m.loss.toFixed(3)} lr ${lrAt(step, args).toExponential(1)} ${(sliceTokens / ((Date.now() - t0) / 1000)).toFixed(0)} tok/s`,
     );
+    const done = step + 1 === args.steps;
+    const stopping = Date.now() >= stopAt;
+    if (!done && (stopping || Date.now() - lastCheckpoint >= args.checkpointMinutes * 60_000)) {
+      await writeCheckpoint(ckpt, model, optim, tokDir, {
+        ...state,
+        elapsedSeconds: elapsed(),
+      });
+      lastCheckpoint = Date.now();
+      if (stopping) {
+        bar.done();
+        process.stderr.write(
+          `stopped after --maxMinutes ${args.maxMinutes} at step ${step + 1}; the same command resumes\n`,
+        );
+        rmSync(tokDir, { recursive: true, force: true });
+        return;
+      }
+    }
   }
   bar.done();
 
   // Full benchmark accuracies of the final model, greedy.
   const accuracy: Record<string, number> = {};
-  for (const name of ['arith-easy', 'arith-medium', 'arith-hard'] as const) {
+  for (const name of profile.final) {
     accuracy[name] = evaluateGreedy(model, tok, name);
     process.stderr.write(`${name}: ${(100 * accuracy[name]).toFixed(1)}% greedy\n`);
   }
 
   const out = resolve(args.out);
-  const tokDir = join(out, '..', `.${'arith-tiny'}-tokenizer-${process.pid}`);
-  mkdirSync(tokDir, { recursive: true });
-  for (const [name, json] of Object.entries(arithTokenizerFiles()))
-    writeFileSync(join(tokDir, name), JSON.stringify(json, null, 2) + '\n');
   await saveModelDir(model, out, { tokenizerFrom: tokDir });
   rmSync(tokDir, { recursive: true, force: true });
-  const wallS = (Date.now() - t0) / 1000;
-  const recipeOut = {
+  const { checkpoint: _c, checkpointMinutes: _m, maxMinutes: _x, fresh: _f, ...runArgs } = args;
+  const recipeOut: RecipeSummary & Record<string, unknown> = {
+    title: profile.title,
+    description: profile.description,
     script: 'scripts/pretrain-arith.ts',
     command: `npm run pretrain:arith -- ${process.argv.slice(2).join(' ')}`.trim(),
     backend: info.backend,
     parameters: countParameters(config),
-    args,
+    args: runArgs,
     corpus: recipe,
-    optimizer: {
-      name: 'AdamW',
-      beta1: 0.9,
-      beta2: 0.98,
-      eps: 1e-8,
-      weightDecay: 0.01,
-      maxGradNorm: 1,
-      schedule: 'linear warm-up then cosine to 10%',
-    },
+    optimizer: { ...optimizer, schedule: 'linear warm-up then cosine to 10%' },
     loss: 'mean NLL of completion tokens (+ eos) given the prompt',
-    wall_seconds: Math.round(wallS),
-    trained_tokens: tokens,
+    wall_seconds: Math.round(elapsed()),
+    trained_tokens: state.tokens,
     greedy_accuracy: accuracy,
-    history: history.filter((h, i) => i % 50 === 49 || h.easy !== undefined),
+    history: state.history,
     previous_stage: previousRecipe,
   };
   writeFileSync(join(out, 'recipe.json'), JSON.stringify(recipeOut, null, 2) + '\n');
   writeFileSync(join(out, 'README.md'), modelCard(recipeOut));
   optim.dispose();
   model.dispose();
-  process.stderr.write(`wrote ${out} in ${wallS.toFixed(0)} s\n`);
+  process.stderr.write(`wrote ${out} in ${Math.round(elapsed())} s of training\n`);
 }
 
 main().catch((err) => {

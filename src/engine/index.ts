@@ -41,6 +41,7 @@ export {
 } from './trainer';
 export type {
   AdamWSettings,
+  AdamWState,
   GrpoBatch,
   GrpoMetrics,
   GrpoSettings,

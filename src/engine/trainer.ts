@@ -32,6 +32,13 @@ export const DEFAULT_ADAMW: AdamWSettings = {
   maxGradNorm: 1.0,
 };
 
+/** What AdamW.exportState returns and importState takes. */
+export interface AdamWState {
+  step: number;
+  m: { shape: number[]; data: Float32Array }[] | null;
+  v: { shape: number[]; data: Float32Array }[] | null;
+}
+
 /** One micro-batch's contribution: a scalar already scaled so that the parts sum to the loss. */
 export type LossPart = () => tf.Scalar;
 
@@ -53,6 +60,47 @@ export class AdamW {
 
   get stepCount(): number {
     return this.t;
+  }
+
+  /**
+   * The optimizer's state for a checkpoint: the step count and both moments of every variable,
+   * in the order of the variables (copies; null moments before the first step).
+   */
+  exportState(): AdamWState {
+    const copy = (xs: tf.Variable[] | null) =>
+      xs ? xs.map((x) => ({ shape: x.shape.slice(), data: x.dataSync() as Float32Array })) : null;
+    return { step: this.t, m: copy(this.m), v: copy(this.v) };
+  }
+
+  /** Restores exportState()'s result; shapes must match the variables. */
+  importState(state: AdamWState): void {
+    const load = (xs: AdamWState['m'], what: string): tf.Variable[] | null => {
+      if (xs === null) return null;
+      if (xs.length !== this.vars.length)
+        throw new RangeError(
+          `AdamW state: ${xs.length} ${what} moments for ${this.vars.length} variables`,
+        );
+      return xs.map((x, i) => {
+        const want = this.vars[i]!.shape;
+        if (x.shape.length !== want.length || x.shape.some((d, j) => d !== want[j]))
+          throw new RangeError(
+            `AdamW state: ${what}[${i}] has shape [${x.shape}], variable [${want}]`,
+          );
+        const init = tf.tensor(x.data, want, 'float32');
+        const v = tf.variable(init, false);
+        init.dispose();
+        return v;
+      });
+    };
+    if (!Number.isInteger(state.step) || state.step < 0)
+      throw new RangeError(`AdamW state: step ${state.step}`);
+    const m = load(state.m, 'first');
+    const v = load(state.v, 'second');
+    if ((m === null) !== (v === null)) throw new RangeError('AdamW state: one moment is missing');
+    this.dispose();
+    this.m = m;
+    this.v = v;
+    this.t = state.step;
   }
 
   /**

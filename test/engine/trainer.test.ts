@@ -249,4 +249,44 @@ describe('supervised next-token step', () => {
     optim.dispose();
     model.dispose();
   });
+
+  test('AdamW state exported after 2 steps and imported into a fresh optimizer continues exactly', async () => {
+    const { nllStep } = await import('../../src/engine/trainer');
+    const settings = {
+      lr: 1e-2,
+      beta1: 0.9,
+      beta2: 0.98,
+      eps: 1e-8,
+      weightDecay: 0.01,
+      maxGradNorm: 1,
+    };
+    const ps = prompts([2, 3, 4], 48);
+    const rs = prompts([6, 5, 7], 48, 11);
+    // Uninterrupted: 3 steps.
+    const a = randomModel(tinyConfig('llama-gqa-untied'), 8);
+    const optA = new AdamW(a.variables(), settings);
+    for (let i = 0; i < 3; i++) nllStep(a, optA, ps, rs, 2);
+    // Interrupted after 2: weights and optimizer state carried into fresh objects.
+    const b = randomModel(tinyConfig('llama-gqa-untied'), 8);
+    const optB = new AdamW(b.variables(), settings);
+    for (let i = 0; i < 2; i++) nllStep(b, optB, ps, rs, 2);
+    const state = optB.exportState();
+    assert.equal(state.step, 2);
+    const c = randomModel(tinyConfig('llama-gqa-untied'), 99);
+    c.variables().forEach((v, i) => v.assign(b.variables()[i]!));
+    const optC = new AdamW(c.variables(), settings);
+    const count = tf.memory().numTensors;
+    optC.importState(state);
+    assert.equal(tf.memory().numTensors, count + 2 * c.variables().length);
+    assert.equal(optC.stepCount, 2);
+    nllStep(c, optC, ps, rs, 2);
+    const wa = a.toHfWeights();
+    for (const [name, t] of c.toHfWeights()) {
+      const want = wa.get(name)!.data;
+      t.data.forEach((x, i) => assert.ok(Math.abs(x - want[i]!) <= 1e-6, `${name}[${i}]`));
+    }
+    assert.throws(() => optC.importState({ ...state, m: state.m!.slice(1) }), RangeError);
+    [optA, optB, optC].forEach((o) => o.dispose());
+    [a, b, c].forEach((m) => m.dispose());
+  });
 });

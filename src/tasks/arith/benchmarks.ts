@@ -5,12 +5,19 @@
 import { generateProblems } from './generator';
 import {
   ARITH_BENCHMARK_NAMES,
+  ARITH_SMALL_BENCHMARK_NAMES,
   ARITH_BENCHMARK_SPECS,
   ArithBenchmarkName,
   ArithBenchmarkSpec,
 } from './distributions';
 
 export { greedyAccuracy, meanAtK, oracleStats } from './metrics';
+
+/** Every benchmark of arith-tiny and arith-small. */
+export const ALL_ARITH_BENCHMARK_NAMES: readonly ArithBenchmarkName[] = Object.freeze([
+  ...ARITH_BENCHMARK_NAMES,
+  ...ARITH_SMALL_BENCHMARK_NAMES,
+]);
 
 export interface BenchmarkItem {
   /** "<benchmark>-<index, 4 digits>", e.g. "arith-easy-0007". */
@@ -48,10 +55,15 @@ export function arithBenchmark(name: ArithBenchmarkName): readonly BenchmarkItem
   return items;
 }
 
-/** Every question of every built-in benchmark (to keep them out of the pretraining corpus). */
-export function allBenchmarkQuestions(): ReadonlySet<string> {
+/**
+ * Every question of the given benchmarks (default: arith-tiny's), to keep them out of a
+ * pretraining corpus.
+ */
+export function allBenchmarkQuestions(
+  names: readonly ArithBenchmarkName[] = ARITH_BENCHMARK_NAMES,
+): ReadonlySet<string> {
   const set = new Set<string>();
-  for (const name of ARITH_BENCHMARK_NAMES) {
+  for (const name of names) {
     for (const item of arithBenchmark(name)) set.add(item.question);
   }
   return set;

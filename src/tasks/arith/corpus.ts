@@ -7,15 +7,28 @@
  * should learn to start right at "system: ". ARITH_CORPUS_RECIPE is the exact recipe to commit
  * beside the model; the stream is a pure function of it.
  */
-import { allBenchmarkQuestions } from './benchmarks';
-import { ARITH_PRETRAIN_KNOBS } from './distributions';
+import { ALL_ARITH_BENCHMARK_NAMES, allBenchmarkQuestions } from './benchmarks';
+import {
+  ARITH_BENCHMARK_NAMES,
+  ARITH_FRONTIER_KNOBS,
+  ARITH_PRETRAIN_KNOBS,
+  ARITH_SMALL_PRETRAIN_KNOBS,
+  ARITH_WIDE_KNOBS,
+} from './distributions';
 import { challengerCompletion, challengerPrompt, solverCompletion, solverPrompt } from './formats';
 import { ArithKnobs, problemStream } from './generator';
 import { ArithRng } from './prng';
 import { ARITH_EOS } from './tokenizer';
 
+export interface ChallengerMixPart {
+  /** Share of Challenger documents whose question comes from `knobs`. */
+  readonly share: number;
+  readonly knobs: ArithKnobs;
+}
+
 export interface ArithCorpusRecipe {
-  readonly version: 1;
+  /** 1: arith-tiny's corpus. 2: adds challengerMix and keeps every benchmark's items out. */
+  readonly version: 1 | 2;
   /** Seed of the problem stream; the role coin uses its own stream derived from it. */
   readonly seed: number;
   readonly documents: number;
@@ -24,6 +37,12 @@ export interface ArithCorpusRecipe {
   readonly distribution: ArithKnobs;
   /** Keep every question of the built-in benchmarks out of the corpus. */
   readonly excludeBenchmarks: boolean;
+  /**
+   * v2: the Challenger's support past the Solver's. A Challenger document takes its question
+   * from one of these distributions with its share, else from `distribution`; Solver documents
+   * always use `distribution`.
+   */
+  readonly challengerMix?: readonly ChallengerMixPart[];
 }
 
 /** 200k documents (about 19M characters), 80% Solver / 20% Challenger. */
@@ -34,6 +53,24 @@ export const ARITH_CORPUS_RECIPE: ArithCorpusRecipe = Object.freeze({
   solverShare: 0.8,
   distribution: ARITH_PRETRAIN_KNOBS,
   excludeBenchmarks: true,
+});
+
+/**
+ * The corpus of arith-small: Solver documents from the v2 pretraining distribution (2-4 operands,
+ * 1-2 digits, + and -); a quarter of the Challenger documents pose frontier (5 operands) or wide
+ * (3-digit) questions, so the base Challenger can write the shapes one notch past the Solver.
+ */
+export const ARITH_SMALL_CORPUS_RECIPE: ArithCorpusRecipe = Object.freeze({
+  version: 2,
+  seed: 20_261_129,
+  documents: 2_000_000,
+  solverShare: 0.8,
+  distribution: ARITH_SMALL_PRETRAIN_KNOBS,
+  excludeBenchmarks: true,
+  challengerMix: Object.freeze([
+    Object.freeze({ share: 0.125, knobs: ARITH_FRONTIER_KNOBS }),
+    Object.freeze({ share: 0.125, knobs: ARITH_WIDE_KNOBS }),
+  ]),
 });
 
 export type CorpusRole = 'solver' | 'challenger';
@@ -52,18 +89,47 @@ export interface CorpusDocument {
 
 /** Golden-ratio offset so the role coin is independent of the problem stream. */
 const ROLE_SEED_OFFSET = 0x9e3779b9;
+/** Offsets of the Challenger mix's coin and streams (v2). */
+const MIX_SEED_OFFSET = 0x7f4a7c15;
 
 /** The recipe's documents in order (recipe.documents of them). */
 export function* arithCorpus(
   recipe: ArithCorpusRecipe = ARITH_CORPUS_RECIPE,
 ): Generator<CorpusDocument> {
   checkRecipe(recipe);
-  const exclude = recipe.excludeBenchmarks ? allBenchmarkQuestions() : new Set<string>();
+  const exclude = recipe.excludeBenchmarks
+    ? allBenchmarkQuestions(
+        recipe.version === 1 ? ARITH_BENCHMARK_NAMES : ALL_ARITH_BENCHMARK_NAMES,
+      )
+    : new Set<string>();
   const problems = problemStream(recipe.seed, recipe.distribution, { exclude });
   const roles = new ArithRng((recipe.seed + ROLE_SEED_OFFSET) | 0);
+  const mix = (recipe.challengerMix ?? []).map((part, i) => ({
+    share: part.share,
+    stream: problemStream((recipe.seed + MIX_SEED_OFFSET * (i + 1)) | 0, part.knobs, { exclude }),
+  }));
+  const mixCoin = new ArithRng((recipe.seed + MIX_SEED_OFFSET) | 0);
   for (let index = 0; index < recipe.documents; index++) {
-    const { question, answer } = problems.next().value!;
+    if (recipe.version === 1) {
+      // v1 draws the problem before the role: arith-tiny's corpus stays what it was.
+      const { question, answer } = problems.next().value!;
+      const role: CorpusRole = roles.next() < recipe.solverShare ? 'solver' : 'challenger';
+      yield makeDocument(index, role, question, answer);
+      continue;
+    }
     const role: CorpusRole = roles.next() < recipe.solverShare ? 'solver' : 'challenger';
+    let source = problems;
+    if (role === 'challenger' && mix.length > 0) {
+      let u = mixCoin.next();
+      for (const part of mix) {
+        if (u < part.share) {
+          source = part.stream;
+          break;
+        }
+        u -= part.share;
+      }
+    }
+    const { question, answer } = source.next().value!;
     yield makeDocument(index, role, question, answer);
   }
 }
@@ -89,7 +155,16 @@ export function makeDocument(
 }
 
 function checkRecipe(r: ArithCorpusRecipe): void {
-  if (r.version !== 1) throw new RangeError(`corpus recipe version ${String(r.version)}`);
+  if (r.version !== 1 && r.version !== 2) {
+    throw new RangeError(`corpus recipe version ${String(r.version)}`);
+  }
+  if (r.version === 1 && (r.challengerMix?.length ?? 0) > 0) {
+    throw new RangeError('corpus recipe: challengerMix needs version 2');
+  }
+  const mixShare = (r.challengerMix ?? []).reduce((n, p) => n + p.share, 0);
+  if (!(mixShare >= 0 && mixShare <= 1)) {
+    throw new RangeError(`corpus recipe challengerMix shares sum to ${mixShare}`);
+  }
   if (!Number.isInteger(r.documents) || r.documents < 0) {
     throw new RangeError(`corpus recipe documents ${r.documents}`);
   }

@@ -29,7 +29,11 @@
  */
 import { ArithKnobs } from './generator';
 
-export type ArithBenchmarkName = 'arith-easy' | 'arith-medium' | 'arith-hard';
+/** The benchmarks of arith-tiny (v1). */
+export type ArithTinyBenchmarkName = 'arith-easy' | 'arith-medium' | 'arith-hard';
+/** The benchmarks of arith-small (v2): see the second table below. */
+export type ArithSmallBenchmarkName = 'arith-in' | 'arith-frontier' | 'arith-wide' | 'arith-beyond';
+export type ArithBenchmarkName = ArithTinyBenchmarkName | ArithSmallBenchmarkName;
 
 export interface ArithBenchmarkSpec {
   readonly name: ArithBenchmarkName;
@@ -74,6 +78,57 @@ const HARD_KNOBS: ArithKnobs = Object.freeze({
   maxAbs: 9999,
 });
 
+/*
+ * v2, the distributions of arith-small (issue: a frontier one notch past the base model). Only
+ * '+' and '-', so every line of a worked solution is a sum or difference of numbers the
+ * pretraining shows (running values up to 999, operands up to 2 digits); the notches are counted
+ * on two axes only, steps (operands) and operand digits:
+ *
+ * | setting        | operands | digits | ops | parenProb | maxDepth | maxAbs | seed | items |
+ * |----------------|----------|--------|-----|-----------|----------|--------|------|-------|
+ * | pretraining    | 2-4      | 1-2    | +-  | 0.3       | 1        | 999    | -    | -     |
+ * | arith-in       | 2-4      | 1-2    | +-  | 0.3       | 1        | 999    | 4004 | 500   |
+ * | arith-frontier | 5        | 1-2    | +-  | 0.3       | 1        | 999    | 5005 | 500   |
+ * | arith-wide     | 2-4      | 3      | +-  | 0.3       | 1        | 9999   | 7007 | 500   |
+ * | arith-beyond   | 6        | 1-2    | +-  | 0.3       | 1        | 999    | 6006 | 500   |
+ *
+ * arith-frontier is one step past pretraining, arith-beyond two; arith-wide is the notch on the
+ * other axis (three-digit operands). The Challenger documents of the corpus draw a share of their
+ * questions from the frontier and wide shapes (corpus.ts), so the base Challenger can write them;
+ * the Solver documents never show them.
+ */
+const PLUS_MINUS = Object.freeze(['+', '-'] as const);
+
+export const ARITH_SMALL_PRETRAIN_KNOBS: ArithKnobs = Object.freeze({
+  minOperands: 2,
+  maxOperands: 4,
+  minDigits: 1,
+  maxDigits: 2,
+  operators: PLUS_MINUS,
+  parenProb: 0.3,
+  maxDepth: 1,
+  maxAbs: 999,
+});
+
+export const ARITH_FRONTIER_KNOBS: ArithKnobs = Object.freeze({
+  ...ARITH_SMALL_PRETRAIN_KNOBS,
+  minOperands: 5,
+  maxOperands: 5,
+});
+
+export const ARITH_WIDE_KNOBS: ArithKnobs = Object.freeze({
+  ...ARITH_SMALL_PRETRAIN_KNOBS,
+  minDigits: 3,
+  maxDigits: 3,
+  maxAbs: 9999,
+});
+
+const BEYOND_KNOBS: ArithKnobs = Object.freeze({
+  ...ARITH_SMALL_PRETRAIN_KNOBS,
+  minOperands: 6,
+  maxOperands: 6,
+});
+
 export const ARITH_BENCHMARK_SPECS: Readonly<Record<ArithBenchmarkName, ArithBenchmarkSpec>> =
   Object.freeze({
     'arith-easy': Object.freeze({
@@ -94,10 +149,43 @@ export const ARITH_BENCHMARK_SPECS: Readonly<Record<ArithBenchmarkName, ArithBen
       count: 500,
       knobs: HARD_KNOBS,
     }),
+    'arith-in': Object.freeze({
+      name: 'arith-in',
+      seed: 4004,
+      count: 500,
+      knobs: ARITH_SMALL_PRETRAIN_KNOBS,
+    }),
+    'arith-frontier': Object.freeze({
+      name: 'arith-frontier',
+      seed: 5005,
+      count: 500,
+      knobs: ARITH_FRONTIER_KNOBS,
+    }),
+    'arith-wide': Object.freeze({
+      name: 'arith-wide',
+      seed: 7007,
+      count: 500,
+      knobs: ARITH_WIDE_KNOBS,
+    }),
+    'arith-beyond': Object.freeze({
+      name: 'arith-beyond',
+      seed: 6006,
+      count: 500,
+      knobs: BEYOND_KNOBS,
+    }),
   });
 
-export const ARITH_BENCHMARK_NAMES: readonly ArithBenchmarkName[] = Object.freeze([
+/** The built-in benchmarks of arith-tiny, the default set of the arith domain. */
+export const ARITH_BENCHMARK_NAMES: readonly ArithTinyBenchmarkName[] = Object.freeze([
   'arith-easy',
   'arith-medium',
   'arith-hard',
+]);
+
+/** The benchmarks of arith-small. */
+export const ARITH_SMALL_BENCHMARK_NAMES: readonly ArithSmallBenchmarkName[] = Object.freeze([
+  'arith-in',
+  'arith-frontier',
+  'arith-wide',
+  'arith-beyond',
 ]);

@@ -51,10 +51,24 @@ export {
 export {
   ARITH_BENCHMARK_NAMES,
   ARITH_BENCHMARK_SPECS,
+  ARITH_FRONTIER_KNOBS,
   ARITH_PRETRAIN_KNOBS,
+  ARITH_SMALL_BENCHMARK_NAMES,
+  ARITH_SMALL_PRETRAIN_KNOBS,
+  ARITH_WIDE_KNOBS,
 } from './distributions';
-export type { ArithBenchmarkName, ArithBenchmarkSpec } from './distributions';
-export { allBenchmarkQuestions, arithBenchmark, buildBenchmark } from './benchmarks';
+export type {
+  ArithBenchmarkName,
+  ArithBenchmarkSpec,
+  ArithSmallBenchmarkName,
+  ArithTinyBenchmarkName,
+} from './distributions';
+export {
+  ALL_ARITH_BENCHMARK_NAMES,
+  allBenchmarkQuestions,
+  arithBenchmark,
+  buildBenchmark,
+} from './benchmarks';
 export type { BenchmarkItem } from './benchmarks';
 export { greedyAccuracy, meanAtK, meanDifficulty, oracleStats } from './metrics';
 export type { HasAnswer, MeanDifficulty, OracleStats } from './metrics';
@@ -69,6 +83,11 @@ export {
   arithTokenizerFiles,
 } from './tokenizer';
 export type { ArithTokenizerFiles } from './tokenizer';
-export { ARITH_CORPUS_RECIPE, arithCorpus, makeDocument } from './corpus';
-export type { ArithCorpusRecipe, CorpusDocument, CorpusRole } from './corpus';
+export {
+  ARITH_CORPUS_RECIPE,
+  ARITH_SMALL_CORPUS_RECIPE,
+  arithCorpus,
+  makeDocument,
+} from './corpus';
+export type { ArithCorpusRecipe, ChallengerMixPart, CorpusDocument, CorpusRole } from './corpus';
 export { ARITH_DOMAIN, arithBenchmarkSets } from './domain';

@@ -2,9 +2,11 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import {
+  ALL_ARITH_BENCHMARK_NAMES,
   ARITH_BENCHMARK_NAMES,
   ARITH_BENCHMARK_SPECS,
   ARITH_PRETRAIN_KNOBS,
+  ARITH_SMALL_PRETRAIN_KNOBS,
   arithBenchmark,
   buildBenchmark,
   meanDifficulty,
@@ -32,11 +34,27 @@ const PINNED: Record<string, { digest: string; first: string[] }> = {
     digest: 'bbd28c4e1753c2ab',
     first: ['(9-20)+74*9-9=? 646', '7+96+19+0*47=? 122', '3+27-86+25+15+1=? -15'],
   },
+  'arith-in': {
+    digest: '9716f934283fec7b',
+    first: ['23+4-2-39=? -14', '3+60=? 63', '4-82+70=? -8'],
+  },
+  'arith-frontier': {
+    digest: '5bd168c1977b8357',
+    first: ['78+84-2-55-90=? 15', '41+0-0-44-75=? -78', '4+43+1-15-3=? 30'],
+  },
+  'arith-wide': {
+    digest: '6889662d470bb374',
+    first: ['256+(942+878)=? 2076', '779+530-955=? 354', '542-657-656-230=? -1001'],
+  },
+  'arith-beyond': {
+    digest: 'ef01f5f0cee39360',
+    first: ['15-3+8-8-0+76=? 88', '9-7-52+82-3+7=? 36', '95-6-8-2-5-9=? 65'],
+  },
 };
 
 describe('arith benchmarks', () => {
   test('pinned content (digest and first items)', () => {
-    for (const name of ARITH_BENCHMARK_NAMES) {
+    for (const name of ALL_ARITH_BENCHMARK_NAMES) {
       const items = arithBenchmark(name);
       const first = items.slice(0, 3).map((i) => `${i.question} ${i.answer}`);
       assert.deepEqual({ digest: digest(items), first }, PINNED[name], name);
@@ -44,14 +62,14 @@ describe('arith benchmarks', () => {
   });
 
   test('deterministic: rebuilt from the spec, identical', () => {
-    for (const name of ARITH_BENCHMARK_NAMES) {
+    for (const name of ALL_ARITH_BENCHMARK_NAMES) {
       assert.deepEqual(buildBenchmark(ARITH_BENCHMARK_SPECS[name]), arithBenchmark(name));
       assert.equal(arithBenchmark(name), arithBenchmark(name));
     }
   });
 
   test('at least 300 items, unique ids and questions, frozen', () => {
-    for (const name of ARITH_BENCHMARK_NAMES) {
+    for (const name of ALL_ARITH_BENCHMARK_NAMES) {
       const items = arithBenchmark(name);
       assert.ok(items.length >= 300, name);
       assert.equal(new Set(items.map((i) => i.question)).size, items.length, name);
@@ -77,6 +95,28 @@ describe('arith benchmarks', () => {
     }
     for (const item of arithBenchmark('arith-hard')) {
       assert.ok(questionDifficulty(item.question)!.operands > k.maxOperands, item.id);
+    }
+  });
+});
+
+describe('arith-small benchmarks: one notch past the pretraining distribution', () => {
+  const k = ARITH_SMALL_PRETRAIN_KNOBS;
+  const of = (name: Parameters<typeof arithBenchmark>[0]) =>
+    arithBenchmark(name).map((i) => questionDifficulty(i.question)!);
+
+  test('arith-in is inside it; frontier one step past, beyond two; wide one digit past', () => {
+    for (const d of of('arith-in')) {
+      assert.ok(d.operands <= k.maxOperands && d.maxDigits <= k.maxDigits && d.depth <= 1);
+      assert.equal(d.operators['*'], 0);
+    }
+    for (const d of of('arith-frontier')) {
+      assert.ok(d.operands === k.maxOperands + 1 && d.maxDigits <= k.maxDigits);
+    }
+    for (const d of of('arith-beyond')) {
+      assert.ok(d.operands === k.maxOperands + 2 && d.maxDigits <= k.maxDigits);
+    }
+    for (const d of of('arith-wide')) {
+      assert.ok(d.operands <= k.maxOperands && d.maxDigits === k.maxDigits + 1);
     }
   });
 });

@@ -2,14 +2,18 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import {
+  ALL_ARITH_BENCHMARK_NAMES,
   ARITH_CORPUS_RECIPE,
   ARITH_EOS,
+  ARITH_SMALL_CORPUS_RECIPE,
+  ARITH_SMALL_PRETRAIN_KNOBS,
   ArithCorpusRecipe,
   CorpusDocument,
   allBenchmarkQuestions,
   arithCorpus,
   challengerPrompt,
   solutionSteps,
+  questionDifficulty,
   solveQuestion,
   solverPrompt,
 } from '../../../src/tasks/arith';
@@ -79,6 +83,71 @@ describe('arith corpus', () => {
   test('rejects invalid recipes', () => {
     assert.throws(() => take({ solverShare: 2 }, 1), RangeError);
     assert.throws(() => [...arithCorpus({ ...ARITH_CORPUS_RECIPE, documents: -1 })], RangeError);
-    assert.throws(() => take({ version: 2 as 1 }, 1), RangeError);
+    assert.throws(() => take({ version: 3 as 1 }, 1), RangeError);
+  });
+});
+
+describe('arith-small corpus (v2)', () => {
+  const docs = [...arithCorpus({ ...ARITH_SMALL_CORPUS_RECIPE, documents: 20_000 })];
+  const k = ARITH_SMALL_PRETRAIN_KNOBS;
+  const inside = (q: string) => {
+    const d = questionDifficulty(q)!;
+    return d.operands <= k.maxOperands && d.maxDigits <= k.maxDigits && d.operators['*'] === 0;
+  };
+
+  test('pinned; Solver documents stay inside the pretraining distribution', () => {
+    const digest = createHash('sha256')
+      .update(
+        docs
+          .slice(0, 1000)
+          .map((d) => d.text)
+          .join('\n'),
+      )
+      .digest('hex')
+      .slice(0, 16);
+    assert.equal(digest, '1ff7412d6d8ad87f');
+    const solver = docs.filter((d) => d.role === 'solver');
+    assert.ok(solver.length > 15_000);
+    assert.ok(solver.every((d) => inside(d.question)));
+  });
+
+  test('a quarter of the Challenger documents pose frontier or wide questions', () => {
+    const challenger = docs.filter((d) => d.role === 'challenger');
+    const past = challenger.filter((d) => !inside(d.question));
+    const share = past.length / challenger.length;
+    assert.ok(Math.abs(share - 0.25) < 0.03, `share past the Solver's support ${share}`);
+    const operands = past.map((d) => questionDifficulty(d.question)!.operands);
+    assert.ok(operands.includes(5), 'no frontier (5-operand) question');
+    assert.ok(
+      past.some((d) => questionDifficulty(d.question)!.maxDigits === 3),
+      'no wide one',
+    );
+    for (const d of challenger) {
+      assert.equal(solveQuestion(d.question).answerable, true);
+      assert.equal(lastBoxed(d.completion), d.answer);
+    }
+  });
+
+  test("no item of any benchmark (arith-tiny's or arith-small's) is in it", () => {
+    const bench = allBenchmarkQuestions(ALL_ARITH_BENCHMARK_NAMES);
+    assert.equal(docs.filter((d) => bench.has(d.question)).length, 0);
+  });
+
+  test('a mix needs version 2 and shares summing to at most 1', () => {
+    const mix = ARITH_SMALL_CORPUS_RECIPE.challengerMix!;
+    assert.throws(() => take({ challengerMix: mix }, 1), RangeError);
+    assert.throws(
+      () => [
+        ...arithCorpus({
+          ...ARITH_SMALL_CORPUS_RECIPE,
+          challengerMix: [
+            { ...mix[0]!, share: 0.7 },
+            { ...mix[1]!, share: 0.7 },
+          ],
+          documents: 1,
+        }),
+      ],
+      RangeError,
+    );
   });
 });
