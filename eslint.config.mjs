@@ -13,7 +13,7 @@ const frameworkImports = {
 };
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'openapi/schema.d.ts', '.scratch/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'openapi/schema.d.ts', '.scratch/**', '.cache/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
