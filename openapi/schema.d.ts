@@ -649,6 +649,7 @@ export interface components {
                 text?: number;
                 "too-easy"?: number;
                 "too-hard"?: number;
+                unanswerable?: number;
             };
             generated: number;
             kept: number;
@@ -674,7 +675,7 @@ export interface components {
             iteration?: number;
         };
         /** @enum {string} */
-        DropReason: "invalid" | "no-answer" | "proof" | "box" | "text" | "too-easy" | "too-hard";
+        DropReason: "invalid" | "no-answer" | "proof" | "box" | "text" | "too-easy" | "too-hard" | "unanswerable";
         /** @description `POST /runs?dryRun=true`: the merged, validated configuration and what the run would cost. */
         DryRunResult: {
             benchmarkIds: string[];
@@ -964,6 +965,11 @@ export interface components {
                 /** @description Questions per step (the rollout batch); each gets `groupSize` rollouts. */
                 batch?: number;
                 groupSize?: number;
+                /**
+                 * @description The Solver's training labels: 'majority' (R-Zero: the majority vote) or 'oracle' (a control: the same kept questions with their true answers; only on a domain with an oracle).
+                 * @enum {string}
+                 */
+                labels?: "majority" | "oracle";
                 lr?: number;
                 /** @description Questions per optimizer update; a step makes batch / miniBatch updates. */
                 miniBatch?: number;
@@ -1247,6 +1253,11 @@ export interface components {
             /** @description Questions per step (the rollout batch); each gets `groupSize` rollouts. */
             batch: number;
             groupSize: number;
+            /**
+             * @description The Solver's training labels: 'majority' (R-Zero: the majority vote) or 'oracle' (a control: the same kept questions with their true answers; only on a domain with an oracle).
+             * @enum {string}
+             */
+            labels: "majority" | "oracle";
             lr: number;
             /** @description Questions per optimizer update; a step makes batch / miniBatch updates. */
             miniBatch: number;

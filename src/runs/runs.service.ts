@@ -4,6 +4,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
 import { parseModelConfig } from '../engine';
+import { domainConfigIssues } from '../rzero';
 import type { RZeroConfig } from '../rzero';
 import type { Principal } from '../auth/principal';
 import { canSee, isAdmin } from '../auth/principal';
@@ -184,6 +185,14 @@ export class RunsService {
         if (!(err instanceof WebhookTargetError)) throw err;
         issues.push({ field: 'webhookUrl', reason: err.message });
       }
+    }
+    // Only the built-in arith domain has an oracle (engine-thread's domainOf).
+    if (config) {
+      const domainIssues = domainConfigIssues(config, {
+        name: domain,
+        hasOracle: domain === 'arith',
+      });
+      issues.push(...domainIssues.map((i) => ({ field: `config.${i.field}`, reason: i.reason })));
     }
     const modelConfig = model ? parseModelConfig(model.config) : null;
     if (config && modelConfig) {

@@ -23,7 +23,7 @@ import { backendInfo, loadModelDir, saveModelDir } from '../engine';
 import type { CausalLM, Tokenizer } from '../engine';
 import { trainChallenger } from './challenger-phase';
 import type { RZeroConfig } from './config';
-import { validateConfig, RZeroConfigError } from './config';
+import { domainConfigIssues, validateConfig, RZeroConfigError } from './config';
 import { buildSolverDataset } from './dataset';
 import type { BenchmarkSet, Domain } from './domain';
 import { OPEN_MATH_DOMAIN } from './domain';
@@ -78,9 +78,12 @@ export async function coevolve(
   config: RZeroConfig,
   opts: CoevolveOptions,
 ): Promise<CoevolveResult> {
-  const issues = validateConfig(config);
-  if (issues.length > 0) throw new RZeroConfigError(issues);
   const domain = opts.domain ?? OPEN_MATH_DOMAIN;
+  const issues = [
+    ...validateConfig(config),
+    ...domainConfigIssues(config, { name: domain.name, hasOracle: domain.oracle !== null }),
+  ];
+  if (issues.length > 0) throw new RZeroConfigError(issues);
   const benchmarks = opts.benchmarks ?? [];
   const emit = async (e: RZeroEvent) => {
     await opts.hooks?.onEvent?.(e);

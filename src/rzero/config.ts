@@ -53,6 +53,11 @@ export interface SolverConfig {
   rollout: SamplingConfig;
   /** Sampling of the m answers that vote on a question (reward server: T = 1, top-k 40). */
   voting: SamplingConfig;
+  /**
+   * The Solver's training labels: 'majority' (R-Zero: the majority vote) or 'oracle' (a control:
+   * the same kept questions with their true answers; only on a domain with an oracle).
+   */
+  labels: 'majority' | 'oracle';
 }
 
 export interface RewardConfig {
@@ -141,6 +146,7 @@ const PAPER: RZeroConfig = {
     lr: 1e-6,
     rollout: { temperature: 1, topP: 0.99, topK: 0, maxNewTokens: 4096 },
     voting: { temperature: 1, topP: 1, topK: 40, maxNewTokens: 4096 },
+    labels: 'majority',
   },
   reward: {
     uncertainty: 'paper',
@@ -240,6 +246,22 @@ export function resolveConfig(
     ]);
   }
   return applyOverrides(base, overrides);
+}
+
+/** What a config asks of its domain: oracle labels need a domain with an oracle. */
+export function domainConfigIssues(
+  c: RZeroConfig,
+  domain: { name: string; hasOracle: boolean },
+): ConfigIssue[] {
+  if (c.solver.labels === 'oracle' && !domain.hasOracle) {
+    return [
+      {
+        field: 'solver.labels',
+        reason: `"oracle" needs a domain with an oracle; the ${domain.name} domain has none`,
+      },
+    ];
+  }
+  return [];
 }
 
 /** `config` with `overrides` merged in, validated (see resolveConfig). */
@@ -368,6 +390,12 @@ export function validateConfig(c: RZeroConfig): ConfigIssue[] {
     issues.push({
       field: 'solver.rollout.temperature',
       reason: 'must be > 0: greedy rollouts make every GRPO group identical',
+    });
+  }
+  if (s.labels !== 'majority' && s.labels !== 'oracle') {
+    issues.push({
+      field: 'solver.labels',
+      reason: `must be "majority" or "oracle", got ${JSON.stringify(s.labels)}`,
     });
   }
   if (s.voting.temperature === 0) {

@@ -67,9 +67,14 @@ export async function buildSolverDataset(input: DatasetInput): Promise<SolverDat
     }
     await input.onProgress(Math.min(total, start + n), total);
   }
+  // R-Zero trains on the majority; the oracle control on the true answers of the same questions.
+  const oracleLabels = c.solver.labels === 'oracle';
   const kept = items
     .filter((it) => it.kept)
-    .map((it) => ({ question: it.question, label: it.majority! }));
+    .map((it) => ({
+      question: it.question,
+      label: oracleLabels ? it.oracle!.answer! : it.majority!,
+    }));
   return { items, kept, stats: curriculumStats(items, input.domain) };
 }
 
@@ -98,7 +103,10 @@ function judgeChunk(
     const v = p.valid ? votes.get(p.question)! : null;
     const majority = v?.evaluate.answer ?? null;
     const pHat = v?.evaluate.p ?? 0;
-    const dropReason = p.valid ? dropReasonOf(p.question, majority, pHat, c) : 'invalid';
+    const oracle = p.valid && domain.oracle ? domain.oracle.verdict(p.question, majority) : null;
+    let dropReason = p.valid ? dropReasonOf(p.question, majority, pHat, c) : 'invalid';
+    if (dropReason === null && c.solver.labels === 'oracle' && !oracle?.answerable)
+      dropReason = 'unanswerable';
     return {
       index: offset + i,
       raw: raws[i]!,
@@ -112,7 +120,7 @@ function judgeChunk(
       cluster: p.valid ? clustering.labels[i]! : -1,
       kept: dropReason === null,
       dropReason,
-      oracle: p.valid && domain.oracle ? domain.oracle.verdict(p.question, majority) : null,
+      oracle,
     };
   });
 }

@@ -62,7 +62,9 @@ export type DropReason =
   | 'text'
   /** p^ outside the filter band. */
   | 'too-easy'
-  | 'too-hard';
+  | 'too-hard'
+  /** Oracle labels (solver.labels = 'oracle'): the oracle cannot answer the question. */
+  | 'unanswerable';
 
 export interface OracleVerdict {
   /** Whether the domain's oracle can answer the question at all. */

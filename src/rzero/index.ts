@@ -87,7 +87,14 @@ export type { ActorLoss, ActorLossOptions, ClipOptions, KlMode, PolicyLossTerms 
 export { pySplit, pyStrip, fsum } from './py-compat';
 
 // The co-evolution loop and its parts.
-export { PRESETS, applyOverrides, resolveConfig, validateConfig, RZeroConfigError } from './config';
+export {
+  PRESETS,
+  applyOverrides,
+  domainConfigIssues,
+  resolveConfig,
+  validateConfig,
+  RZeroConfigError,
+} from './config';
 export type {
   ChallengerConfig,
   ConfigIssue,
@@ -131,3 +138,12 @@ export type { CoevolveBase, CoevolveOptions, CoevolveResult } from './coevolve';
 export { RZeroAbortedError, phaseSeed } from './seeds';
 export { parseBenchmarkJsonl } from './benchmark-file';
 export type { BenchmarkLineError, ParsedBenchmark } from './benchmark-file';
+export { DEFAULT_PROBE, calibrationTable, gateVerdict, probeDomain, probeMarkdown } from './probe';
+export type {
+  BenchmarkProbe,
+  CalibrationRow,
+  ProbeInput,
+  ProbeOptions,
+  ProbeReport,
+  VotedQuestion,
+} from './probe';

@@ -4,7 +4,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  coevolve,
   iterationDir,
+  OPEN_MATH_DOMAIN,
   resolveConfig,
   RunStateError,
   RZeroAbortedError,
@@ -167,6 +169,44 @@ describe('coevolve on the arithmetic fixture model', () => {
     await assert.rejects(run(testConfig({ seed: 99 }), first.result.workDir), RunStateError);
   });
 
+  test('a step makes batch / miniBatch updates; its last update is clipped or not, never on a one-update step', () => {
+    for (const type of ['challenger.step', 'solver.step'] as const) {
+      const steps = first.events.filter(
+        (e): e is Extract<RZeroEvent, { type: typeof type }> => e.type === type,
+      );
+      assert.ok(steps.length > 0, type);
+      for (const e of steps) assert.equal(e.metrics.updates, 2, type);
+    }
+  });
+
+  test('oracle labels (the control): the Solver trains on the true answers of the kept questions', async () => {
+    const r = await run(testConfig({ iterations: 1, solver: { labels: 'oracle' } }));
+    const items = r.events.filter(
+      (e): e is Extract<RZeroEvent, { type: 'curriculum.item' }> => e.type === 'curriculum.item',
+    );
+    assert.ok(items.some((e) => e.item.kept));
+    for (const { item } of items.filter((e) => e.item.kept)) {
+      assert.equal(item.oracle?.answerable, true);
+    }
+    // Same questions kept as the majority run of the same seed, only the labels differ.
+    const majority = first.events.filter(
+      (e): e is Extract<RZeroEvent, { type: 'curriculum.item' }> =>
+        e.type === 'curriculum.item' && e.iteration === 1,
+    );
+    assert.deepEqual(
+      items.filter((e) => e.item.kept).map((e) => e.item.question),
+      majority.filter((e) => e.item.kept && e.item.oracle?.answerable).map((e) => e.item.question),
+    );
+    await assert.rejects(
+      coevolve({ dir: await fixtureModelDir() }, testConfig({ solver: { labels: 'oracle' } }), {
+        workDir: dirs.make(),
+        domain: OPEN_MATH_DOMAIN,
+      }),
+      (err: unknown) =>
+        err instanceof RZeroConfigError && err.issues.some((i) => i.field === 'solver.labels'),
+    );
+  });
+
   test('Base Challenger ablation skips Challenger training', async () => {
     const r = await run(testConfig({ iterations: 1, challenger: { train: false } }));
     assert.equal(r.events.filter((e) => e.type === 'challenger.step').length, 0);
@@ -186,6 +226,20 @@ describe('R-Zero config', () => {
       [0.2, 0.3, 3],
     );
     assert.equal(paper.optim.klCoef, 0.01);
+    // The official step: rollout batches of 512, 32 Challenger and 4 Solver updates a step.
+    assert.deepEqual(
+      [
+        paper.challenger.batch / paper.challenger.miniBatch,
+        paper.solver.batch / paper.solver.miniBatch,
+      ],
+      [32, 4],
+    );
+    assert.equal(
+      paper.challenger.steps * (paper.challenger.batch / paper.challenger.miniBatch),
+      160,
+    );
+    assert.equal(paper.solver.steps * (paper.solver.batch / paper.solver.miniBatch), 60);
+    assert.equal(paper.solver.labels, 'majority');
     resolveConfig('tiny');
   });
 
@@ -194,9 +248,10 @@ describe('R-Zero config', () => {
       resolveConfig('tiny', {
         iterations: 0,
         votes: 1.5,
-        solver: { groupSize: 1 },
         filter: { minP: 0.9, maxP: 0.2 },
-        challenger: { rollout: { temperature: 0 } },
+        challenger: { rollout: { temperature: 0 }, miniBatch: 3 },
+        solver: { groupSize: 1, labels: 'true' },
+        optim: { lossAgg: 'mean' },
         bogus: 1,
       } as Record<string, unknown>);
       assert.fail('expected an error');
@@ -205,12 +260,19 @@ describe('R-Zero config', () => {
       const fields = err.issues.map((i) => i.field).sort();
       assert.deepEqual(fields, [
         'bogus',
+        'challenger.miniBatch',
         'challenger.rollout.temperature',
         'filter.minP',
         'iterations',
+        'optim.lossAgg',
         'solver.groupSize',
+        'solver.labels',
         'votes',
       ]);
+      assert.match(
+        err.message,
+        /challenger\.miniBatch: must divide challenger\.batch \(16\), got 3/,
+      );
       assert.match(err.message, /filter\.minP: must be < filter\.maxP/);
     }
   });

@@ -159,6 +159,27 @@ describe('API contracts (real Postgres + Redis)', () => {
       body: '{"baseModelId":',
     });
     assert.equal(badJson.status, 400);
+    // Oracle labels need a domain with an oracle: the math domain has none.
+    const oracle = await alice.call<Err>(
+      'POST',
+      '/runs?dryRun=true',
+      ciRunBody(baseId, {
+        domain: 'math',
+        benchmarkIds: [],
+        config: { solver: { labels: 'oracle' } },
+      }),
+    );
+    assert.equal(oracle.status, 400);
+    assert.deepEqual(
+      oracle.body.errors!.map((e) => e.field),
+      ['config.solver.labels'],
+    );
+    const arith = await alice.call(
+      'POST',
+      '/runs?dryRun=true',
+      ciRunBody(baseId, { config: { solver: { labels: 'oracle' } } }),
+    );
+    assert.equal(arith.status, 200);
     assert.equal((await alice.call<{ items: unknown[] }>('GET', '/runs')).body.items.length, 0);
   });
 

@@ -1,0 +1,257 @@
+/**
+ * The gate before a replication (issue: "a domain whose frontier the base model can reach"): does
+ * majority voting give labels worth training on, for the questions R-Zero would keep?
+ *
+ * The base model plays both roles, as in iteration 1: as Challenger it writes questions (the
+ * dataset phase's sampling), as Solver it answers each m times (the voting sampling). With the
+ * domain's oracle every question's majority is checked. Reported:
+ * - a calibration table: majority accuracy by p^ (one row per vote count k of m);
+ * - inside the filter band: majority accuracy (gate: >= 60%) and the share of questions with at
+ *   least one correct vote (gate: >= 70%);
+ * - per benchmark: greedy accuracy and majority-of-m accuracy (a frontier benchmark should sit at
+ *   20-50% greedy with the majority clearly above).
+ * Nothing here trains; the same model and seed give the same report.
+ */
+import type { CausalLM } from '../engine';
+import { answersEquivalent } from './answer-equivalence';
+import type { FilterConfig, SamplingConfig } from './config';
+import type { BenchmarkSet, Domain } from './domain';
+import { keepForSolver } from './filtering';
+import { isCorrect } from './evaluation';
+import { majorityVoteEvaluate } from './majority-vote';
+import { extractBoxed, parseChallengerOutput } from './parsing';
+import { PromptRenderer, sample, solverVotes } from './rollout';
+
+export interface ProbeOptions {
+  /** Challenger completions to sample. */
+  questions: number;
+  /** m: Solver answers per question. */
+  votes: number;
+  seed: number;
+  generation: SamplingConfig;
+  voting: SamplingConfig;
+  filter: FilterConfig;
+  /** Greedy decoding budget on the benchmarks. */
+  maxNewTokens: number;
+  /** Benchmark items used per set (0 = all). */
+  benchmarkItems: number;
+  /** Gate thresholds inside the band. */
+  minBandMajorityAccuracy: number;
+  minBandAnyCorrect: number;
+}
+
+export const DEFAULT_PROBE: Omit<ProbeOptions, 'generation' | 'voting' | 'filter'> = {
+  questions: 512,
+  votes: 10,
+  seed: 1,
+  maxNewTokens: 128,
+  benchmarkItems: 200,
+  minBandMajorityAccuracy: 0.6,
+  minBandAnyCorrect: 0.7,
+};
+
+/** One question's vote as the calibration sees it. */
+export interface VotedQuestion {
+  /** p^ (evaluate.py semantics: the majority's share of non-empty answers). */
+  p: number;
+  majorityCorrect: boolean;
+  anyCorrect: boolean;
+}
+
+export interface CalibrationRow {
+  /** Votes for the majority (k of m); rows run from the lowest k present to m. */
+  k: number;
+  p: number;
+  questions: number;
+  /** Share whose majority is right (null when the row is empty). */
+  majorityAccuracy: number | null;
+  anyCorrectShare: number | null;
+}
+
+/** Majority accuracy by p^, one row per k = round(p^ * m). */
+export function calibrationTable(rows: readonly VotedQuestion[], m: number): CalibrationRow[] {
+  const out: CalibrationRow[] = [];
+  for (let k = 1; k <= m; k++) {
+    const inRow = rows.filter((r) => Math.round(r.p * m) === k);
+    const share = (f: (r: VotedQuestion) => boolean) =>
+      inRow.length === 0 ? null : inRow.filter(f).length / inRow.length;
+    out.push({
+      k,
+      p: k / m,
+      questions: inRow.length,
+      majorityAccuracy: share((r) => r.majorityCorrect),
+      anyCorrectShare: share((r) => r.anyCorrect),
+    });
+  }
+  return out;
+}
+
+export interface BenchmarkProbe {
+  name: string;
+  items: number;
+  greedy: number;
+  /** Accuracy of the majority of m sampled answers. */
+  majority: number;
+  /** Mean accuracy of the m samples. */
+  meanAtM: number;
+}
+
+export interface ProbeReport {
+  generated: number;
+  /** Completions with a parseable question and answer. */
+  valid: number;
+  /** Distinct valid questions the oracle can answer (the rest cannot be checked). */
+  answerable: number;
+  calibration: CalibrationRow[];
+  band: { questions: number; majorityAccuracy: number | null; anyCorrectShare: number | null };
+  all: { questions: number; majorityAccuracy: number | null; anyCorrectShare: number | null };
+  gate: { passed: boolean; reasons: string[] };
+  benchmarks: BenchmarkProbe[];
+}
+
+function summary(rows: readonly VotedQuestion[]) {
+  const share = (f: (r: VotedQuestion) => boolean) =>
+    rows.length === 0 ? null : rows.filter(f).length / rows.length;
+  return {
+    questions: rows.length,
+    majorityAccuracy: share((r) => r.majorityCorrect),
+    anyCorrectShare: share((r) => r.anyCorrect),
+  };
+}
+
+/** The gate's verdict on a band summary. */
+export function gateVerdict(
+  band: ProbeReport['band'],
+  o: Pick<ProbeOptions, 'minBandMajorityAccuracy' | 'minBandAnyCorrect'>,
+): ProbeReport['gate'] {
+  const reasons: string[] = [];
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  if (band.questions === 0) reasons.push('no generated question fell inside the filter band');
+  else {
+    if ((band.majorityAccuracy ?? 0) < o.minBandMajorityAccuracy)
+      reasons.push(
+        `majority right on ${pct(band.majorityAccuracy ?? 0)} of band questions (< ${pct(o.minBandMajorityAccuracy)})`,
+      );
+    if ((band.anyCorrectShare ?? 0) < o.minBandAnyCorrect)
+      reasons.push(
+        `${pct(band.anyCorrectShare ?? 0)} of band questions got a correct vote (< ${pct(o.minBandAnyCorrect)})`,
+      );
+  }
+  return { passed: reasons.length === 0, reasons };
+}
+
+export interface ProbeInput {
+  model: CausalLM;
+  render: PromptRenderer;
+  domain: Domain;
+  benchmarks: readonly BenchmarkSet[];
+  options: ProbeOptions;
+  onProgress?(stage: string, done: number, total: number): void;
+}
+
+export function probeDomain(input: ProbeInput): ProbeReport {
+  const { model, render, domain, options: o } = input;
+  const oracle = domain.oracle;
+  if (!oracle) throw new Error(`domain ${domain.name} has no oracle: the gate needs one`);
+  // 1. The base Challenger writes questions.
+  const prompts = Array.from({ length: o.questions }, () => render.challenger());
+  const raws = sample(model, render.tokenizer, prompts, o.generation, o.seed);
+  const parsed = raws.map((r) => parseChallengerOutput(r.text));
+  const valid = parsed.filter((p) => p.valid);
+  const questions = [...new Set(valid.map((p) => p.question))].filter(
+    (q) => oracle.verdict(q, null).answerable,
+  );
+  input.onProgress?.('questions', o.questions, o.questions);
+  // 2. The base Solver votes m times on each; the oracle checks the majority and every vote.
+  const votes = solverVotes(model, render, questions, o.votes, o.voting, o.seed ^ 0x5eed);
+  const rows: (VotedQuestion & { inBand: boolean })[] = questions.map((q, i) => {
+    const v = votes[i]!;
+    const right = (a: string | null) => a !== null && oracle.verdict(q, a).labelCorrect === true;
+    return {
+      p: v.evaluate.p,
+      majorityCorrect: right(v.evaluate.answer),
+      anyCorrect: v.answers.some(right),
+      inBand:
+        o.filter.enabled &&
+        keepForSolver(v.evaluate.p, v.evaluate.answer, {
+          mode: o.filter.mode,
+          minP: o.filter.minP,
+          maxP: o.filter.maxP,
+          delta: o.filter.delta,
+        }),
+    };
+  });
+  input.onProgress?.('votes', questions.length, questions.length);
+  const band = summary(rows.filter((r) => r.inBand));
+  // 3. Benchmarks: greedy, and the majority of m samples.
+  const benchmarks = input.benchmarks.map((b, bi) => {
+    const items = o.benchmarkItems > 0 ? b.items.slice(0, o.benchmarkItems) : b.items;
+    const ps = items.map((it) => render.solver(it.question));
+    const greedy = sample(
+      model,
+      render.tokenizer,
+      ps,
+      { temperature: 0, topP: 1, topK: 0, maxNewTokens: o.maxNewTokens },
+      0,
+    );
+    const repeated = ps.flatMap((p) => Array.from({ length: o.votes }, () => p));
+    const sampled = sample(model, render.tokenizer, repeated, o.voting, o.seed + 101 * (bi + 1));
+    let majority = 0;
+    let hits = 0;
+    items.forEach((it, i) => {
+      const answers = sampled
+        .slice(i * o.votes, (i + 1) * o.votes)
+        .map((s) => extractBoxed(s.text));
+      hits += answers.filter((a) => a !== null && answersEquivalent(a, it.answer)).length;
+      const maj = majorityVoteEvaluate(answers).answer;
+      if (maj !== null && answersEquivalent(maj, it.answer)) majority++;
+    });
+    input.onProgress?.(`benchmark ${b.name}`, bi + 1, input.benchmarks.length);
+    return {
+      name: b.name,
+      items: items.length,
+      greedy: greedy.filter((s, i) => isCorrect(s.text, items[i]!.answer)).length / items.length,
+      majority: majority / items.length,
+      meanAtM: hits / (items.length * o.votes),
+    };
+  });
+  return {
+    generated: o.questions,
+    valid: valid.length,
+    answerable: questions.length,
+    calibration: calibrationTable(rows, o.votes),
+    band,
+    all: summary(rows),
+    gate: gateVerdict(band, o),
+    benchmarks,
+  };
+}
+
+/** The report as Markdown tables (for the CLI and docs/results.md). */
+export function probeMarkdown(r: ProbeReport, m: number): string {
+  const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
+  return [
+    `Generated ${r.generated} Challenger completions: ${r.valid} valid, ${r.answerable} distinct answerable questions.`,
+    '',
+    `| votes for the majority (of ${m}) | p^ | questions | majority right | >= 1 correct vote |`,
+    '|---|---|---|---|---|',
+    ...r.calibration
+      .filter((c) => c.questions > 0)
+      .map(
+        (c) =>
+          `| ${c.k} | ${c.p.toFixed(1)} | ${c.questions} | ${pct(c.majorityAccuracy)} | ${pct(c.anyCorrectShare)} |`,
+      ),
+    `| inside the filter band | | ${r.band.questions} | ${pct(r.band.majorityAccuracy)} | ${pct(r.band.anyCorrectShare)} |`,
+    `| all | | ${r.all.questions} | ${pct(r.all.majorityAccuracy)} | ${pct(r.all.anyCorrectShare)} |`,
+    '',
+    `Gate: ${r.gate.passed ? 'passed' : `failed (${r.gate.reasons.join('; ')})`}.`,
+    '',
+    `| benchmark | items | greedy | majority of ${m} | mean@${m} |`,
+    '|---|---|---|---|---|',
+    ...r.benchmarks.map(
+      (b) =>
+        `| ${b.name} | ${b.items} | ${pct(b.greedy)} | ${pct(b.majority)} | ${pct(b.meanAtM)} |`,
+    ),
+    '',
+  ].join('\n');
+}

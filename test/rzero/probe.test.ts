@@ -1,0 +1,101 @@
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { loadModelDir } from '../../src/engine';
+import {
+  calibrationTable,
+  DEFAULT_PROBE,
+  gateVerdict,
+  OPEN_MATH_DOMAIN,
+  probeDomain,
+  probeMarkdown,
+  PromptRenderer,
+  resolveConfig,
+} from '../../src/rzero';
+import { ARITH_DOMAIN, arithBenchmarkSets } from '../../src/tasks/arith';
+import { repoRoot, useBackend } from '../helpers/engine';
+
+describe('domain probe (the gate before a replication)', () => {
+  before(async () => {
+    await useBackend();
+  });
+
+  test('calibration: one row per vote count, majority accuracy and any-correct share per row', () => {
+    const rows = [
+      { p: 0.5, majorityCorrect: true, anyCorrect: true },
+      { p: 0.5, majorityCorrect: false, anyCorrect: true },
+      { p: 0.5, majorityCorrect: false, anyCorrect: false },
+      { p: 1, majorityCorrect: true, anyCorrect: true },
+    ];
+    const t = calibrationTable(rows, 10);
+    assert.equal(t.length, 10);
+    assert.deepEqual(t[4], {
+      k: 5,
+      p: 0.5,
+      questions: 3,
+      majorityAccuracy: 1 / 3,
+      anyCorrectShare: 2 / 3,
+    });
+    assert.equal(t[9]!.majorityAccuracy, 1);
+    assert.equal(t[0]!.majorityAccuracy, null);
+  });
+
+  test('the gate: both band thresholds, and an empty band fails', () => {
+    const o = { minBandMajorityAccuracy: 0.6, minBandAnyCorrect: 0.7 };
+    assert.equal(
+      gateVerdict({ questions: 10, majorityAccuracy: 0.6, anyCorrectShare: 0.7 }, o).passed,
+      true,
+    );
+    const low = gateVerdict({ questions: 10, majorityAccuracy: 0.55, anyCorrectShare: 0.69 }, o);
+    assert.equal(low.passed, false);
+    assert.equal(low.reasons.length, 2);
+    assert.equal(
+      gateVerdict({ questions: 0, majorityAccuracy: null, anyCorrectShare: null }, o).passed,
+      false,
+    );
+  });
+
+  test('on the shipped arith-tiny: consistent counts, the table in Markdown; no oracle, no probe', async () => {
+    const { model, tokenizer } = await loadModelDir(
+      join(repoRoot, 'assets/base-models/arith-tiny'),
+      {
+        requireTokenizer: true,
+      },
+    );
+    const c = resolveConfig('tiny');
+    const options = {
+      ...DEFAULT_PROBE,
+      questions: 24,
+      votes: 4,
+      benchmarkItems: 6,
+      generation: c.challenger.generation,
+      voting: { ...c.solver.voting, temperature: 1.5 },
+      filter: c.filter,
+      maxNewTokens: 64,
+    };
+    const render = new PromptRenderer(tokenizer!, ARITH_DOMAIN.prompts);
+    const input = {
+      model,
+      render,
+      domain: ARITH_DOMAIN,
+      benchmarks: arithBenchmarkSets(['arith-easy']),
+      options,
+    };
+    const r = probeDomain(input);
+    assert.equal(r.generated, 24);
+    assert.ok(r.answerable > 0 && r.answerable <= r.valid);
+    assert.equal(
+      r.calibration.reduce((n, row) => n + row.questions, 0),
+      r.all.questions,
+    );
+    assert.ok(r.band.questions <= r.all.questions);
+    assert.equal(r.gate.passed, gateVerdict(r.band, options).passed);
+    const [easy] = r.benchmarks;
+    assert.equal(easy!.items, 6);
+    for (const x of [easy!.greedy, easy!.majority, easy!.meanAtM]) assert.ok(x >= 0 && x <= 1);
+    assert.deepEqual(probeDomain(input), r, 'same model and seed, same report');
+    assert.match(probeMarkdown(r, 4), /\| inside the filter band \|/);
+    assert.throws(() => probeDomain({ ...input, domain: OPEN_MATH_DOMAIN }), /no oracle/);
+    model.dispose();
+  });
+});
