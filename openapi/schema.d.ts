@@ -116,7 +116,7 @@ export interface paths {
         put?: never;
         /**
          * Evaluate a model on benchmarks
-         * @description Queues an evaluation of any visible model: `greedy` accuracy or `mean@k` (k samples at temperature 1).
+         * @description Queues an evaluation of any visible model: `greedy` accuracy or `mean@k` (k samples at temperature 1). 429 TOO_MANY_ACTIVE_EVALUATIONS when the owner has RZERO_MAX_ACTIVE_EVALUATIONS_PER_OWNER queued or running.
          */
         post: operations["startEvaluation"];
         delete?: never;
@@ -156,7 +156,7 @@ export interface paths {
         put?: never;
         /**
          * Cancel an evaluation
-         * @description A queued or running evaluation becomes `canceled` at once and records no score; its worker stops within about a second.
+         * @description A queued or running evaluation becomes `canceled` at once and records no score; its worker stops within about a second. Idempotent: a canceled evaluation is answered as it is; 409 for one that succeeded or failed.
          */
         post: operations["cancelEvaluation"];
         delete?: never;
@@ -282,7 +282,7 @@ export interface paths {
         post?: never;
         /**
          * Delete a model
-         * @description Refused (409) while a queued or running run uses it.
+         * @description Refused (409 MODEL_IN_USE) while a queued or running run or evaluation uses it; a delete racing POST /runs or /evaluations never lets both succeed.
          */
         delete: operations["deleteModel"];
         options?: never;
@@ -342,7 +342,7 @@ export interface paths {
         put?: never;
         /**
          * Launch an R-Zero run
-         * @description Validates the preset merged with `config` (every bad field listed in one 400) and queues the run. The same `Idempotency-Key` with the same body returns the same run (200); with another body, 409. `?dryRun=true` validates and returns the estimate without creating anything.
+         * @description Validates the preset merged with `config` (every bad field listed in one 400) and queues the run. The same `Idempotency-Key` with the same body returns the same run (200); with another body, 409. 429 TOO_MANY_ACTIVE_RUNS when the owner has RZERO_MAX_ACTIVE_RUNS_PER_OWNER queued or running (checked in the transaction of the insert, so it holds under concurrency). `?dryRun=true` validates and returns the estimate without creating anything.
          */
         post: operations["startRun"];
         delete?: never;
@@ -382,7 +382,7 @@ export interface paths {
         put?: never;
         /**
          * Cancel a run
-         * @description A queued run is canceled at once; a running run stops at its next step and keeps its finished iterations.
+         * @description A queued run is canceled at once; a running run stops at its next step and keeps its finished iterations. Idempotent: a run already canceled (or with a cancel already requested) is answered as it is, so a retried cancel is safe; 409 only for a run that succeeded or failed. Concurrent cancels write one terminal event.
          */
         post: operations["cancelRun"];
         delete?: never;
@@ -1323,6 +1323,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     createApiKey: {
@@ -1368,6 +1379,17 @@ export interface operations {
             /** @description Error: FORBIDDEN */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1432,6 +1454,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     listBenchmarks: {
@@ -1455,6 +1488,17 @@ export interface operations {
             /** @description Error: UNAUTHENTICATED */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1531,6 +1575,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     getBenchmark: {
@@ -1574,6 +1629,17 @@ export interface operations {
             /** @description Error: BENCHMARK_NOT_FOUND */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1647,6 +1713,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     listBenchmarkItems: {
@@ -1699,6 +1776,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     listEvaluations: {
@@ -1722,6 +1810,17 @@ export interface operations {
             /** @description Error: UNAUTHENTICATED */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1779,6 +1878,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Error: TOO_MANY_ACTIVE_EVALUATIONS, RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     getEvaluation: {
@@ -1822,6 +1932,17 @@ export interface operations {
             /** @description Error: EVALUATION_NOT_FOUND */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1880,6 +2001,17 @@ export interface operations {
             /** @description Error: EVALUATION_NOT_CANCELLABLE */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1964,6 +2096,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     getMetrics: {
@@ -1993,6 +2136,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     listModels: {
@@ -2016,6 +2170,17 @@ export interface operations {
             /** @description Error: UNAUTHENTICATED */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2068,6 +2233,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Error: TOO_MANY_MODELS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Error: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
@@ -2080,6 +2254,17 @@ export interface operations {
             /** @description Error: MODEL_INVALID */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2129,6 +2314,17 @@ export interface operations {
             /** @description Error: MODEL_NOT_FOUND */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2202,6 +2398,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     downloadModel: {
@@ -2253,6 +2460,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     listPresets: {
@@ -2276,6 +2494,17 @@ export interface operations {
             /** @description Error: UNAUTHENTICATED */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2319,6 +2548,17 @@ export interface operations {
             /** @description Error: UNAUTHENTICATED */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2399,9 +2639,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Error: TOO_MANY_ACTIVE_RUNS */
+            /** @description Error: TOO_MANY_ACTIVE_RUNS, RATE_LIMITED */
             429: {
                 headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2457,6 +2699,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     cancelRun: {
@@ -2470,7 +2723,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The run with `cancelRequested` set (or already canceled). */
+            /** @description The run with `cancelRequested` set, or canceled. */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -2509,6 +2762,17 @@ export interface operations {
             /** @description Error: RUN_NOT_CANCELLABLE */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2578,6 +2842,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     listCurriculum: {
@@ -2628,6 +2903,17 @@ export interface operations {
             /** @description Error: RUN_NOT_FOUND */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2689,6 +2975,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     listIterations: {
@@ -2738,6 +3035,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     listScores: {
@@ -2781,6 +3089,17 @@ export interface operations {
             /** @description Error: RUN_NOT_FOUND */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2844,6 +3163,17 @@ export interface operations {
             /** @description Error: ARTIFACT_NOT_READY */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
