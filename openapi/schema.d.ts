@@ -991,7 +991,7 @@ export interface components {
         /** @enum {string} */
         Role: "challenger" | "solver";
         RunEstimate: {
-            /** @description Peak bytes: Challenger + Solver weights, the frozen KL reference, AdamW moments, gradients, activations. */
+            /** @description Peak bytes of the training state: Challenger + Solver weights, the frozen KL reference, AdamW moments, gradients, one micro-batch of activations. Not a worker's resident memory, which adds the runtime, the backend's libraries and allocator caches, the KV cache while sampling, the tokenizer and the benchmarks (see `notes`). */
             memoryBytes: number;
             notes: string[];
             parameters: number;
