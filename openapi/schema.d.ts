@@ -116,7 +116,7 @@ export interface paths {
         put?: never;
         /**
          * Evaluate a model on benchmarks
-         * @description Queues an evaluation of any visible model: `greedy` accuracy or `mean@k` (k samples at temperature 1).
+         * @description Queues an evaluation of any visible model: `greedy` accuracy or `mean@k` (k samples at temperature 1). 429 TOO_MANY_ACTIVE_EVALUATIONS when the owner has RZERO_MAX_ACTIVE_EVALUATIONS_PER_OWNER queued or running.
          */
         post: operations["startEvaluation"];
         delete?: never;
@@ -156,7 +156,7 @@ export interface paths {
         put?: never;
         /**
          * Cancel an evaluation
-         * @description A queued or running evaluation becomes `canceled` at once and records no score; its worker stops within about a second.
+         * @description A queued or running evaluation becomes `canceled` at once and records no score; its worker stops within about a second. Idempotent: a canceled evaluation is answered as it is; 409 for one that succeeded or failed.
          */
         post: operations["cancelEvaluation"];
         delete?: never;
@@ -282,7 +282,7 @@ export interface paths {
         post?: never;
         /**
          * Delete a model
-         * @description Refused (409) while a queued or running run uses it.
+         * @description Refused (409 MODEL_IN_USE) while a queued or running run or evaluation uses it; a delete racing POST /runs or /evaluations never lets both succeed.
          */
         delete: operations["deleteModel"];
         options?: never;
@@ -342,7 +342,7 @@ export interface paths {
         put?: never;
         /**
          * Launch an R-Zero run
-         * @description Validates the preset merged with `config` (every bad field listed in one 400) and queues the run. The same `Idempotency-Key` with the same body returns the same run (200); with another body, 409. `?dryRun=true` validates and returns the estimate without creating anything.
+         * @description Validates the preset merged with `config` (every bad field listed in one 400) and queues the run. The same `Idempotency-Key` with the same body returns the same run (200); with another body, 409. 429 TOO_MANY_ACTIVE_RUNS when the owner has RZERO_MAX_ACTIVE_RUNS_PER_OWNER queued or running (checked in the transaction of the insert, so it holds under concurrency). `?dryRun=true` validates and returns the estimate without creating anything.
          */
         post: operations["startRun"];
         delete?: never;
@@ -382,7 +382,7 @@ export interface paths {
         put?: never;
         /**
          * Cancel a run
-         * @description A queued run is canceled at once; a running run stops at its next step and keeps its finished iterations.
+         * @description A queued run is canceled at once; a running run stops at its next step and keeps its finished iterations. Idempotent: a run already canceled (or with a cancel already requested) is answered as it is, so a retried cancel is safe; 409 only for a run that succeeded or failed. Concurrent cancels write one terminal event.
          */
         post: operations["cancelRun"];
         delete?: never;
@@ -1021,7 +1021,7 @@ export interface components {
         /** @enum {string} */
         Role: "challenger" | "solver";
         RunEstimate: {
-            /** @description Peak bytes: Challenger + Solver weights, the frozen KL reference, AdamW moments, gradients, activations. */
+            /** @description Peak bytes of the training state: Challenger + Solver weights, the frozen KL reference, AdamW moments, gradients, one micro-batch of activations. Not a worker's resident memory, which adds the runtime, the backend's libraries and allocator caches, the KV cache while sampling, the tokenizer and the benchmarks (see `notes`). */
             memoryBytes: number;
             notes: string[];
             parameters: number;
@@ -1368,6 +1368,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     createApiKey: {
@@ -1413,6 +1424,17 @@ export interface operations {
             /** @description Error: FORBIDDEN */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1477,6 +1499,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     listBenchmarks: {
@@ -1500,6 +1533,17 @@ export interface operations {
             /** @description Error: UNAUTHENTICATED */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1576,6 +1620,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     getBenchmark: {
@@ -1619,6 +1674,17 @@ export interface operations {
             /** @description Error: BENCHMARK_NOT_FOUND */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1692,6 +1758,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     listBenchmarkItems: {
@@ -1744,6 +1821,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     listEvaluations: {
@@ -1767,6 +1855,17 @@ export interface operations {
             /** @description Error: UNAUTHENTICATED */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1824,6 +1923,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Error: TOO_MANY_ACTIVE_EVALUATIONS, RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     getEvaluation: {
@@ -1867,6 +1977,17 @@ export interface operations {
             /** @description Error: EVALUATION_NOT_FOUND */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1925,6 +2046,17 @@ export interface operations {
             /** @description Error: EVALUATION_NOT_CANCELLABLE */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2009,6 +2141,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     getMetrics: {
@@ -2038,6 +2181,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     listModels: {
@@ -2061,6 +2215,17 @@ export interface operations {
             /** @description Error: UNAUTHENTICATED */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2113,6 +2278,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Error: TOO_MANY_MODELS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Error: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
@@ -2125,6 +2299,17 @@ export interface operations {
             /** @description Error: MODEL_INVALID */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2174,6 +2359,17 @@ export interface operations {
             /** @description Error: MODEL_NOT_FOUND */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2247,6 +2443,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     downloadModel: {
@@ -2298,6 +2505,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     listPresets: {
@@ -2321,6 +2539,17 @@ export interface operations {
             /** @description Error: UNAUTHENTICATED */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2364,6 +2593,17 @@ export interface operations {
             /** @description Error: UNAUTHENTICATED */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2444,9 +2684,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Error: TOO_MANY_ACTIVE_RUNS */
+            /** @description Error: TOO_MANY_ACTIVE_RUNS, RATE_LIMITED */
             429: {
                 headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2502,6 +2744,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     cancelRun: {
@@ -2515,7 +2768,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The run with `cancelRequested` set (or already canceled). */
+            /** @description The run with `cancelRequested` set, or canceled. */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -2554,6 +2807,17 @@ export interface operations {
             /** @description Error: RUN_NOT_CANCELLABLE */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2623,6 +2887,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     listCurriculum: {
@@ -2673,6 +2948,17 @@ export interface operations {
             /** @description Error: RUN_NOT_FOUND */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2734,6 +3020,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     listIterations: {
@@ -2783,6 +3080,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     listScores: {
@@ -2826,6 +3134,17 @@ export interface operations {
             /** @description Error: RUN_NOT_FOUND */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2889,6 +3208,17 @@ export interface operations {
             /** @description Error: ARTIFACT_NOT_READY */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: seconds until the rate-limit window ends */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -257,7 +257,8 @@ export async function buildOpenApiDocument(root = projectRoot()): Promise<Json> 
 
       const codes = [
         ...((op[X_ERRORS] as ErrorCode[] | undefined) ?? []),
-        ...(isPublic ? [] : (['UNAUTHENTICATED'] as ErrorCode[])),
+        // Every key is rate limited, and so is a client IP after failed authentications.
+        ...(isPublic ? [] : (['UNAUTHENTICATED', 'RATE_LIMITED'] as ErrorCode[])),
         // A path id that is not a UUID is a 400 naming the field.
         ...(hasId ? (['VALIDATION_FAILED'] as ErrorCode[]) : []),
       ];

@@ -27,9 +27,14 @@ export async function createApi(config: AppConfig): Promise<INestApplication> {
   app.use(app.get(MetricsService).httpMiddleware());
   app.useGlobalPipes(validationPipe());
   app.useBodyParser('json', { limit: '2mb' });
-  app.set('trust proxy', true);
+  // X-Forwarded-For counts only from a proxy on loopback or a private network (a load balancer):
+  // a client on the internet cannot pick the address the failed-authentication limit counts.
+  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   mountApiDocs(app);
   mountAdminPanel(app);
+  // SIGTERM/SIGINT: app.close() ends every SSE stream first (RunStreamService), so the HTTP
+  // server's close does not wait for streams that last until their run ends; clients resume on
+  // another replica with Last-Event-ID.
   app.enableShutdownHooks();
   return app;
 }

@@ -231,8 +231,8 @@ export function createRzeroClient(opts: RzeroClientOptions) {
             if (outcome !== 'dropped') failures = 0;
           } catch (err) {
             if (ctrl.signal.aborted) return result;
-            // 4xx (bad key, unknown run, bad id) will not heal by retrying.
-            if (err instanceof ApiError && err.status < 500) throw err;
+            // 4xx (bad key, unknown run, bad id) will not heal by retrying; 429 (rate limited) will.
+            if (err instanceof ApiError && err.status < 500 && err.status !== 429) throw err;
             outcome = 'dropped';
             error = err;
           }

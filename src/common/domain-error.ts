@@ -30,7 +30,10 @@ export const ERROR_STATUS = {
   MODEL_INVALID: 422,
   BENCHMARK_INVALID: 422,
   PAYLOAD_TOO_LARGE: 413,
+  TOO_MANY_MODELS: 409,
   TOO_MANY_ACTIVE_RUNS: 429,
+  TOO_MANY_ACTIVE_EVALUATIONS: 429,
+  RATE_LIMITED: 429,
   INTERNAL: 500,
 } as const;
 
@@ -42,6 +45,8 @@ export class DomainError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly errors: FieldIssue[] = [],
+    /** Response headers that go with the error (Retry-After on a 429). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }

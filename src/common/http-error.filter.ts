@@ -26,6 +26,7 @@ export class HttpErrorFilter implements ExceptionFilter {
       res.end();
       return;
     }
+    if (exception instanceof DomainError) res.set(exception.headers);
     res.status(body.statusCode).json(body);
   }
 }

@@ -25,7 +25,17 @@ export interface AppConfig {
   queueLockMs: number;
   queueStalledCheckMs: number;
   maxUploadBytes: number;
+  /** Queued + running runs per owner; POST /runs above it is refused (429 TOO_MANY_ACTIVE_RUNS). */
   maxActiveRunsPerOwner: number;
+  /** Queued + running evaluations per owner (429 TOO_MANY_ACTIVE_EVALUATIONS above). */
+  maxActiveEvaluationsPerOwner: number;
+  /** Models an owner keeps (uploads and run Solvers); an upload above it is 409 TOO_MANY_MODELS. */
+  maxModelsPerOwner: number;
+  /** Requests per API key per rate-limit window (0: no limit); 429 RATE_LIMITED + Retry-After. */
+  rateLimitRequests: number;
+  rateLimitWindowMs: number;
+  /** Failed authentications per client IP per window before the IP gets 429 (0: no limit). */
+  authFailureLimit: number;
   logLevel: string;
   /** Heartbeat comment interval of the SSE stream. */
   sseHeartbeatMs: number;
@@ -118,6 +128,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     queueStalledCheckMs: int('RZERO_QUEUE_STALLED_CHECK_MS', 30_000, 500, 3_600_000),
     maxUploadBytes: int('RZERO_MAX_UPLOAD_BYTES', 2 * 1024 ** 3, 1024, 2 ** 40),
     maxActiveRunsPerOwner: int('RZERO_MAX_ACTIVE_RUNS_PER_OWNER', 10, 1, 10_000),
+    maxActiveEvaluationsPerOwner: int('RZERO_MAX_ACTIVE_EVALUATIONS_PER_OWNER', 10, 1, 10_000),
+    maxModelsPerOwner: int('RZERO_MAX_MODELS_PER_OWNER', 50, 1, 1_000_000),
+    rateLimitRequests: int('RZERO_RATE_LIMIT_REQUESTS', 1200, 0, 100_000_000),
+    rateLimitWindowMs: int('RZERO_RATE_LIMIT_WINDOW_MS', 60_000, 100, 86_400_000),
+    authFailureLimit: int('RZERO_AUTH_FAILURE_LIMIT', 30, 0, 100_000_000),
     logLevel,
     sseHeartbeatMs: int('RZERO_SSE_HEARTBEAT_MS', 15_000, 100, 600_000),
     webhookAttempts: int('RZERO_WEBHOOK_ATTEMPTS', 5, 1, 20),

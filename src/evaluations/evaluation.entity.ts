@@ -10,6 +10,7 @@ import {
 import { ModelEntity } from '../models/model.entity';
 
 export type EvaluationStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled';
+export const ACTIVE_EVALUATION_STATUSES: readonly EvaluationStatus[] = ['queued', 'running'];
 
 /** A requested evaluation of one model on some benchmarks; its results are rows of `scores`. */
 @Entity('evaluations')

@@ -15,11 +15,16 @@ export class EvaluationsController {
 
   @Doc(
     'Evaluate a model on benchmarks',
-    'Queues an evaluation of any visible model: `greedy` accuracy or `mean@k` (k samples at temperature 1).',
+    'Queues an evaluation of any visible model: `greedy` accuracy or `mean@k` (k samples at temperature 1). 429 TOO_MANY_ACTIVE_EVALUATIONS when the owner has RZERO_MAX_ACTIVE_EVALUATIONS_PER_OWNER queued or running.',
   )
   @BodyOf('StartEvaluationDto')
   @Returns(202, 'EvaluationView', 'The queued evaluation.')
-  @Fails('VALIDATION_FAILED', 'MODEL_NOT_FOUND', 'BENCHMARK_NOT_FOUND')
+  @Fails(
+    'VALIDATION_FAILED',
+    'MODEL_NOT_FOUND',
+    'BENCHMARK_NOT_FOUND',
+    'TOO_MANY_ACTIVE_EVALUATIONS',
+  )
   @Post()
   @HttpCode(202)
   startEvaluation(
@@ -49,7 +54,7 @@ export class EvaluationsController {
 
   @Doc(
     'Cancel an evaluation',
-    'A queued or running evaluation becomes `canceled` at once and records no score; its worker stops within about a second.',
+    'A queued or running evaluation becomes `canceled` at once and records no score; its worker stops within about a second. Idempotent: a canceled evaluation is answered as it is; 409 for one that succeeded or failed.',
   )
   @Returns(202, 'EvaluationView', 'The canceled evaluation.')
   @Fails('EVALUATION_NOT_FOUND', 'EVALUATION_NOT_CANCELLABLE')

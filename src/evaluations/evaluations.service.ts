@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { In, Repository } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { canSee, isAdmin } from '../auth/principal';
 import { BenchmarksService } from '../benchmarks/benchmarks.service';
 import { DomainError, notFound } from '../common/domain-error';
+import { lockOwner, OwnerLock } from '../common/owner-lock';
 import { ActiveJobs, WorkerStopping } from '../common/worker-stopping';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
@@ -17,7 +18,7 @@ import { JobQueue } from '../queue/job-queue.service';
 import { RZeroAbortedError } from '../rzero';
 import { ScoreEntity } from '../scores/score.entity';
 import type { StartEvaluationDto } from './dto/start-evaluation.dto';
-import { EvaluationEntity } from './evaluation.entity';
+import { ACTIVE_EVALUATION_STATUSES, EvaluationEntity } from './evaluation.entity';
 import type { EvaluationStatus } from './evaluation.entity';
 
 export interface EvaluationView {
@@ -55,17 +56,36 @@ export class EvaluationsService {
   async startEvaluation(principal: Principal, dto: StartEvaluationDto): Promise<EvaluationView> {
     await this.models.findVisible(principal, dto.modelId);
     await this.benchmarks.findAllVisible(principal, dto.benchmarkIds);
-    const row = await this.evaluations.save(
-      this.evaluations.create({
-        owner: principal.owner,
-        modelId: dto.modelId,
-        benchmarkIds: dto.benchmarkIds,
-        metric: dto.metric ?? 'greedy',
-        status: 'queued',
-        error: null,
-        finishedAt: null,
-      }),
-    );
+    const row = await this.evaluations.manager.transaction(async (tx) => {
+      // The active count and the insert under the owner's lock; the model locked against deletion.
+      await lockOwner(tx, OwnerLock.Evaluations, principal.owner);
+      if (!(await this.models.lockForUse(tx, dto.modelId)))
+        throw notFound('MODEL_NOT_FOUND', 'model', dto.modelId);
+      const active = await tx.count(EvaluationEntity, {
+        where: {
+          owner: principal.owner,
+          status: In(ACTIVE_EVALUATION_STATUSES as string[]) as never,
+        },
+      });
+      const limit = this.config.maxActiveEvaluationsPerOwner;
+      if (active >= limit) {
+        throw new DomainError(
+          'TOO_MANY_ACTIVE_EVALUATIONS',
+          `owner has ${active} queued or running evaluations (limit ${limit}); wait for one to end or cancel one`,
+        );
+      }
+      return tx.save(
+        tx.create(EvaluationEntity, {
+          owner: principal.owner,
+          modelId: dto.modelId,
+          benchmarkIds: dto.benchmarkIds,
+          metric: dto.metric ?? 'greedy',
+          status: 'queued',
+          error: null,
+          finishedAt: null,
+        }),
+      );
+    });
     await this.queue.enqueueEvaluation(row.id);
     return this.view(row);
   }
@@ -85,7 +105,8 @@ export class EvaluationsService {
 
   /**
    * A queued or running evaluation becomes `canceled` at once; the worker computing it sees that
-   * within a second, stops its thread and writes nothing.
+   * within a second, stops its thread and writes nothing. A canceled one is answered as it is;
+   * a finished one is 409.
    */
   async cancelEvaluation(principal: Principal, id: string): Promise<EvaluationView> {
     const row = await this.findVisible(principal, id);
@@ -94,11 +115,15 @@ export class EvaluationsService {
        WHERE id = $1 AND status IN ('queued', 'running') RETURNING id`,
       [row.id],
     )) as [{ id: string }[], number];
-    if (res[0].length === 0)
+    if (res[0].length === 0) {
+      // Canceling a canceled evaluation answers it as it is (a retried cancel is not an error).
+      const now = await this.evaluations.findOneByOrFail({ id: row.id });
+      if (now.status === 'canceled') return this.view(now);
       throw new DomainError(
         'EVALUATION_NOT_CANCELLABLE',
-        `evaluation ${id} is ${row.status}; only queued or running evaluations can be canceled`,
+        `evaluation ${id} is ${now.status}; only queued or running evaluations can be canceled`,
       );
+    }
     await this.queue.removeEvaluation(row.id);
     this.log.log({ evaluationId: row.id }, 'evaluation canceled');
     return this.view(await this.evaluations.findOneByOrFail({ id: row.id }));

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { RedisPubSub } from '../redis/redis.module';
+import { TERMINAL_RUN_STATUSES as TERMINAL } from '../runs/run.entity';
+import type { RunStatus } from '../runs/run.entity';
 import type { ServiceEvent, StoredEvent } from './run-event.types';
 
 /** Columns of `runs` an event may update in the same statement that allocates its id. */
@@ -18,11 +20,14 @@ export interface RunPatch {
   finished_at?: Date;
 }
 
-/** Thrown when a run was taken over by a newer attempt (this worker's writes are refused). */
+/**
+ * Thrown when a write is refused: the run was taken over by a newer attempt (this worker's writes
+ * are refused), or the write would end a run that has already ended.
+ */
 export class StaleAttemptError extends Error {
   override readonly name = 'StaleAttemptError';
   constructor(runId: string, attempt: number) {
-    super(`run ${runId}: attempt ${attempt} was superseded by another worker`);
+    super(`run ${runId}: attempt ${attempt} was superseded by another worker, or the run ended`);
   }
 }
 
@@ -54,42 +59,65 @@ export class EventLogService {
     patch: RunPatch = {},
     withRows?: (tx: EntityManager) => Promise<void>,
   ): Promise<AppendResult> {
-    const result = await this.ds.transaction(async (tx) => {
-      const sets = ['last_event_id = last_event_id + 1', 'updated_at = now()'];
-      const params: unknown[] = [runId, attempt];
-      for (const [col, value] of Object.entries(patch)) {
-        if (value === undefined) continue;
-        params.push(value);
-        sets.push(`"${col}" = $${params.length}`);
-      }
-      const rows = (await tx.query(
-        `UPDATE runs SET ${sets.join(', ')} WHERE id = $1 AND attempt = $2
-         RETURNING last_event_id, cancel_requested_at`,
-        params,
-      )) as [{ last_event_id: string; cancel_requested_at: Date | null }[], number];
-      const row = rows[0][0];
-      if (!row) throw new StaleAttemptError(runId, attempt);
-      const id = Number(row.last_event_id);
-      const iteration = 'iteration' in event ? (event.iteration as number) : null;
-      const inserted = (await tx.query(
-        `INSERT INTO run_events (run_id, id, type, iteration, data) VALUES ($1, $2, $3, $4, $5)
-         RETURNING created_at`,
-        [runId, id, event.type, iteration, JSON.stringify(event)],
-      )) as { created_at: Date }[];
-      if (withRows) await withRows(tx);
-      const stored = {
-        ...event,
-        id,
-        runId,
-        createdAt: inserted[0]!.created_at.toISOString(),
-      } as StoredEvent;
-      return { event: stored, cancelRequested: row.cancel_requested_at !== null };
-    });
-    // Live fan-out; a lost message is recovered by the stream's catch-up query.
-    await this.pubsub
-      .publish(runChannel(runId), JSON.stringify(result.event))
-      .catch(() => undefined);
+    const result = await this.ds.transaction((tx) =>
+      this.appendIn(tx, runId, attempt, event, patch, withRows),
+    );
+    await this.publish(result.event);
     return result;
+  }
+
+  /**
+   * append() inside the caller's transaction, for a write whose decision and event must commit
+   * together (a cancel); the caller publishes the event after the commit. A terminal status is
+   * written at most once per run: the statement that allocates the id also requires the run not
+   * to have ended, so of two racing terminal writes the second is refused (StaleAttemptError).
+   */
+  async appendIn(
+    tx: EntityManager,
+    runId: string,
+    attempt: number,
+    event: ServiceEvent,
+    patch: RunPatch = {},
+    withRows?: (tx: EntityManager) => Promise<void>,
+  ): Promise<AppendResult> {
+    const sets = ['last_event_id = last_event_id + 1', 'updated_at = now()'];
+    const params: unknown[] = [runId, attempt];
+    for (const [col, value] of Object.entries(patch)) {
+      if (value === undefined) continue;
+      params.push(value);
+      sets.push(`"${col}" = $${params.length}`);
+    }
+    const ending = patch.status !== undefined && TERMINAL.includes(patch.status as RunStatus);
+    const rows = (await tx.query(
+      `UPDATE runs SET ${sets.join(', ')} WHERE id = $1 AND attempt = $2
+       ${ending ? `AND status NOT IN (${TERMINAL.map((t) => `'${t}'`).join(', ')})` : ''}
+       RETURNING last_event_id, cancel_requested_at`,
+      params,
+    )) as [{ last_event_id: string; cancel_requested_at: Date | null }[], number];
+    const row = rows[0][0];
+    if (!row) throw new StaleAttemptError(runId, attempt);
+    const id = Number(row.last_event_id);
+    const iteration = 'iteration' in event ? (event.iteration as number) : null;
+    const inserted = (await tx.query(
+      `INSERT INTO run_events (run_id, id, type, iteration, data) VALUES ($1, $2, $3, $4, $5)
+       RETURNING created_at`,
+      [runId, id, event.type, iteration, JSON.stringify(event)],
+    )) as { created_at: Date }[];
+    if (withRows) await withRows(tx);
+    const stored = {
+      ...event,
+      id,
+      runId,
+      createdAt: inserted[0]!.created_at.toISOString(),
+    } as StoredEvent;
+    return { event: stored, cancelRequested: row.cancel_requested_at !== null };
+  }
+
+  /** Live fan-out of a committed event; a lost message is recovered by the stream's catch-up query. */
+  async publish(event: StoredEvent): Promise<void> {
+    await this.pubsub
+      .publish(runChannel(event.runId), JSON.stringify(event))
+      .catch(() => undefined);
   }
 
   /** Events of a run after `after`, in id order. */

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { OnModuleDestroy } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
@@ -13,9 +14,18 @@ import type { StoredEvent } from './run-event.types';
  * catches up from Postgres, so every event is sent exactly once and in order on any replica,
  * even if a pub/sub message was lost. A heartbeat comment keeps proxies from closing the stream,
  * and the stream ends after the run's terminal event.
+ *
+ * When the process shuts down, every open stream is ended (and one opened meanwhile ends at once):
+ * a stream lasts until its run ends, hours perhaps, and the HTTP server's close would wait for
+ * it. Clients reconnect with Last-Event-ID, to another replica or to this one restarted, and
+ * miss nothing: the log is in Postgres.
  */
 @Injectable()
-export class RunStreamService {
+export class RunStreamService implements OnModuleDestroy {
+  /** Ends each open stream of this process. */
+  private readonly open = new Set<() => void>();
+  private stopping = false;
+
   constructor(
     private readonly log: EventLogService,
     private readonly pubsub: RedisPubSub,
@@ -73,11 +83,14 @@ export class RunStreamService {
     const close = () => {
       if (closed) return;
       closed = true;
+      this.open.delete(close);
       clearInterval(heartbeat);
       void unsubscribe?.();
       res.end();
     };
     req.on('close', close);
+    if (this.stopping) return close();
+    this.open.add(close);
 
     // Subscribe before replaying, so nothing published in between is missed.
     unsubscribe = await this.pubsub.subscribe(runChannel(runId), (message) => {
@@ -99,5 +112,11 @@ export class RunStreamService {
       return;
     }
     await pump();
+  }
+
+  /** Shutdown (before the HTTP server closes): end every stream, refuse to hold new ones. */
+  onModuleDestroy(): void {
+    this.stopping = true;
+    for (const close of [...this.open]) close();
   }
 }

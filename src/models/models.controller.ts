@@ -43,7 +43,7 @@ export class ModelsController {
     required: ['files'],
   })
   @Returns(201, 'ModelView', 'The stored model.')
-  @Fails('VALIDATION_FAILED', 'MODEL_INVALID', 'PAYLOAD_TOO_LARGE')
+  @Fails('VALIDATION_FAILED', 'MODEL_INVALID', 'PAYLOAD_TOO_LARGE', 'TOO_MANY_MODELS')
   @Post()
   @HttpCode(201)
   @UseInterceptors(FilesInterceptor('files', 64))
@@ -77,7 +77,10 @@ export class ModelsController {
     return this.models.getModel(principal, id);
   }
 
-  @Doc('Delete a model', 'Refused (409) while a queued or running run uses it.')
+  @Doc(
+    'Delete a model',
+    'Refused (409 MODEL_IN_USE) while a queued or running run or evaluation uses it; a delete racing POST /runs or /evaluations never lets both succeed.',
+  )
   @Returns(200, 'ModelView', 'The deleted model.')
   @Fails('MODEL_NOT_FOUND', 'FORBIDDEN', 'MODEL_IN_USE')
   @Delete(':id')

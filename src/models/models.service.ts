@@ -1,13 +1,18 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, Repository } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { canSee, isAdmin } from '../auth/principal';
 import { DomainError, notFound } from '../common/domain-error';
+import { lockOwner, OwnerLock } from '../common/owner-lock';
 import { BUILTIN_MODEL_DIRS, projectRoot } from '../common/paths';
+import { APP_CONFIG } from '../config/app-config';
+import type { AppConfig } from '../config/app-config';
+import { ACTIVE_EVALUATION_STATUSES, EvaluationEntity } from '../evaluations/evaluation.entity';
 import { ACTIVE_RUN_STATUSES, RunEntity } from '../runs/run.entity';
 import { ArtifactStore } from '../storage/artifact-store';
 import { ModelEntity } from './model.entity';
@@ -45,8 +50,8 @@ export class ModelsService {
 
   constructor(
     @InjectRepository(ModelEntity) private readonly models: Repository<ModelEntity>,
-    @InjectRepository(RunEntity) private readonly runs: Repository<RunEntity>,
     private readonly store: ArtifactStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** Registers the shipped base models once (idempotent; safe when several processes boot). */
@@ -102,6 +107,8 @@ export class ModelsService {
   ): Promise<ModelView> {
     const scratch = await this.store.scratchDir();
     try {
+      // Refused before any validation work; storeValidated checks again under the owner's lock.
+      await this.checkModelQuota(this.models.manager, principal.owner);
       const seen = new Set<string>();
       for (const f of files) {
         if (!isAllowedModelFile(f.originalname)) {
@@ -182,6 +189,10 @@ export class ModelsService {
     // The row and the files appear together: the insert runs in a transaction that commits only
     // after the directory is in place, and the directory is removed if the insert fails.
     return this.models.manager.transaction(async (tx) => {
+      if (source === 'upload' && owner !== null) {
+        await lockOwner(tx, OwnerLock.Models, owner);
+        await this.checkModelQuota(tx, owner);
+      }
       const saved = await tx.save(row);
       saved.storageKey = `models/${saved.id}`;
       await tx.update(ModelEntity, saved.id, { storageKey: saved.storageKey });
@@ -219,25 +230,66 @@ export class ModelsService {
     return row;
   }
 
+  /**
+   * Soft-deletes a model that no queued or running run or evaluation uses. The model's row is
+   * locked FOR UPDATE for the in-use counts and the delete, and run and evaluation creation lock it
+   * FOR SHARE (lockForUse) until they commit: whichever comes second sees the other, so a delete
+   * and a POST /runs or /evaluations never both succeed.
+   */
   async deleteModel(principal: Principal, id: string): Promise<ModelView> {
     const row = await this.findVisible(principal, id);
     if (row.owner === null && !isAdmin(principal)) {
       throw new DomainError('FORBIDDEN', `model ${id} is built in; only an admin may delete it`);
     }
-    const active = await this.runs.count({
-      where: { baseModelId: id, status: In(ACTIVE_RUN_STATUSES as string[]) as never },
+    row.deletedAt = await this.models.manager.transaction(async (tx) => {
+      const locked = (await tx.query(
+        'SELECT id FROM models WHERE id = $1 AND deleted_at IS NULL FOR UPDATE',
+        [id],
+      )) as { id: string }[];
+      if (locked.length === 0) throw notFound('MODEL_NOT_FOUND', 'model', id);
+      const runs = await tx.count(RunEntity, {
+        where: { baseModelId: id, status: In(ACTIVE_RUN_STATUSES as string[]) as never },
+      });
+      const evaluations = await tx.count(EvaluationEntity, {
+        where: { modelId: id, status: In(ACTIVE_EVALUATION_STATUSES as string[]) as never },
+      });
+      if (runs + evaluations > 0) {
+        throw new DomainError(
+          'MODEL_IN_USE',
+          `model ${id} is used by ${runs} active run(s) and ${evaluations} active evaluation(s); cancel them first`,
+        );
+      }
+      const at = new Date();
+      await tx.update(ModelEntity, id, { deletedAt: at });
+      return at;
     });
-    if (active > 0) {
-      throw new DomainError(
-        'MODEL_IN_USE',
-        `model ${id} is the base of ${active} active run(s); cancel them first`,
-      );
-    }
-    row.deletedAt = new Date();
-    await this.models.save(row);
     // A run's Solver stays in the run's directory (downloads of the run still work).
     if (row.source !== 'run') await this.store.remove(row.storageKey);
     return view(row);
+  }
+
+  /**
+   * In a transaction that creates a run or an evaluation of model `id`: locks the model's row
+   * FOR SHARE until the commit, so deleteModel waits for it (and then counts the new row) or, if
+   * the delete came first, this sees the model gone. False when the model is deleted or absent.
+   */
+  async lockForUse(tx: EntityManager, id: string): Promise<boolean> {
+    const rows = (await tx.query(
+      'SELECT id FROM models WHERE id = $1 AND deleted_at IS NULL FOR SHARE',
+      [id],
+    )) as { id: string }[];
+    return rows.length === 1;
+  }
+
+  /** 409 TOO_MANY_MODELS when the owner keeps RZERO_MAX_MODELS_PER_OWNER models already. */
+  private async checkModelQuota(m: EntityManager, owner: string): Promise<void> {
+    const kept = await m.count(ModelEntity, { where: { owner, deletedAt: IsNull() } });
+    if (kept >= this.config.maxModelsPerOwner) {
+      throw new DomainError(
+        'TOO_MANY_MODELS',
+        `owner keeps ${kept} models (limit ${this.config.maxModelsPerOwner}); delete one first`,
+      );
+    }
   }
 
   async downloadModel(

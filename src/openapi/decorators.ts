@@ -92,6 +92,16 @@ export function errorResponses(codes: ErrorCode[]): Record<string, object> {
     out[String(status)] = {
       description: `Error: ${[...new Set(cs)].join(', ')}`,
       content: { 'application/json': { schema: ref('ErrorBody') } },
+      ...(cs.includes('RATE_LIMITED')
+        ? {
+            headers: {
+              'Retry-After': {
+                description: 'RATE_LIMITED: seconds until the rate-limit window ends',
+                schema: { type: 'integer', minimum: 1 },
+              },
+            },
+          }
+        : {}),
     };
   }
   return out;

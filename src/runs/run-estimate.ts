@@ -8,7 +8,12 @@ import type { RZeroConfig } from '../rzero';
 
 export interface RunEstimate {
   parameters: number;
-  /** Peak bytes: Challenger + Solver weights, the frozen KL reference, AdamW moments, gradients, activations. */
+  /**
+   * Peak bytes of the training state: Challenger + Solver weights, the frozen KL reference, AdamW
+   * moments, gradients, one micro-batch of activations. Not a worker's resident memory, which adds
+   * the runtime, the backend's libraries and allocator caches, the KV cache while sampling, the
+   * tokenizer and the benchmarks (see `notes`).
+   */
   memoryBytes: number;
   perIteration: {
     /** Tokens sampled: Challenger rollouts, their Solver votes, the N questions, their m votes, Solver rollouts, evaluation. */
@@ -23,6 +28,13 @@ export interface RunEstimate {
   total: { generatedTokens: number; trainedTokens: number };
   notes: string[];
 }
+
+/**
+ * What memoryBytes leaves out: a worker's RSS is the estimate plus these (a probe measured a worker
+ * at 1.8 GB RSS for a run estimated at 0.51 GB).
+ */
+export const OUTSIDE_MEMORY_ESTIMATE =
+  "memoryBytes is the training state only; a worker's resident memory also holds the Node.js runtime, the compute backend's libraries (libtorch or the wasm module) and allocator caches, the KV cache while sampling, the tokenizer and the benchmarks";
 
 export function estimateRun(
   c: RZeroConfig,
@@ -61,6 +73,7 @@ export function estimateRun(
   const notes = [
     'token counts are upper bounds: every sample is counted at maxNewTokens',
     'memory assumes fp32 weights and optimizer state on one device; prompts counted as 256 tokens',
+    OUTSIDE_MEMORY_ESTIMATE,
   ];
   notes.push(
     `${evaluations} evaluations: one per iteration${c.evaluation.evaluateBase ? ' and one of the base model (evaluation.evaluateBase)' : ''}`,

@@ -62,7 +62,7 @@ export class RunsController {
 
   @Doc(
     'Launch an R-Zero run',
-    'Validates the preset merged with `config` (every bad field listed in one 400) and queues the run. The same `Idempotency-Key` with the same body returns the same run (200); with another body, 409. `?dryRun=true` validates and returns the estimate without creating anything.',
+    'Validates the preset merged with `config` (every bad field listed in one 400) and queues the run. The same `Idempotency-Key` with the same body returns the same run (200); with another body, 409. 429 TOO_MANY_ACTIVE_RUNS when the owner has RZERO_MAX_ACTIVE_RUNS_PER_OWNER queued or running (checked in the transaction of the insert, so it holds under concurrency). `?dryRun=true` validates and returns the estimate without creating anything.',
   )
   @BodyOf('StartRunDto')
   @ApiHeader({
@@ -122,9 +122,9 @@ export class RunsController {
 
   @Doc(
     'Cancel a run',
-    'A queued run is canceled at once; a running run stops at its next step and keeps its finished iterations.',
+    'A queued run is canceled at once; a running run stops at its next step and keeps its finished iterations. Idempotent: a run already canceled (or with a cancel already requested) is answered as it is, so a retried cancel is safe; 409 only for a run that succeeded or failed. Concurrent cancels write one terminal event.',
   )
-  @Returns(202, 'RunView', 'The run with `cancelRequested` set (or already canceled).')
+  @Returns(202, 'RunView', 'The run with `cancelRequested` set, or canceled.')
   @Fails('RUN_NOT_FOUND', 'RUN_NOT_CANCELLABLE')
   @Post(':id/cancel')
   @HttpCode(202)

@@ -10,10 +10,11 @@ import type { Principal } from '../auth/principal';
 import { canSee, isAdmin } from '../auth/principal';
 import { BenchmarksService } from '../benchmarks/benchmarks.service';
 import { DomainError, notFound, validationFailed } from '../common/domain-error';
+import { lockOwner, OwnerLock } from '../common/owner-lock';
 import type { FieldIssue } from '../common/domain-error';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
-import { EventLogService, StaleAttemptError } from '../events/event-log.service';
+import { EventLogService } from '../events/event-log.service';
 import { ModelsService, safeName } from '../models/models.service';
 import { JobQueue } from '../queue/job-queue.service';
 import { ScoreEntity } from '../scores/score.entity';
@@ -99,42 +100,56 @@ export class RunsService {
         },
       };
     }
-    const active = await this.runs.count({
-      where: { owner: principal.owner, status: In(ACTIVE_RUN_STATUSES as string[]) as never },
-    });
-    if (active >= this.config.maxActiveRunsPerOwner) {
-      throw new DomainError(
-        'TOO_MANY_ACTIVE_RUNS',
-        `owner has ${active} active runs (limit ${this.config.maxActiveRunsPerOwner})`,
-      );
-    }
-    const inserted = await this.runs
-      .createQueryBuilder()
-      .insert()
-      .values({
-        owner: principal.owner,
-        apiKeyId: principal.keyId,
-        baseModelId: dto.baseModelId,
-        status: 'queued',
-        preset: dto.preset ?? 'paper',
-        config: plan.config,
-        domain: plan.domain,
-        benchmarkIds: plan.benchmarkIds,
-        idempotencyKey: idempotencyKey ?? null,
-        requestHash,
-        webhookUrl: dto.webhookUrl ?? null,
-      })
-      .orIgnore()
-      .returning('id')
-      .execute();
-    const id = (inserted.raw as { id: string }[])[0]?.id;
-    if (!id) {
-      // Another request with the same key won the race.
-      const existing = await this.runs.findOneOrFail({
-        where: { owner: principal.owner, idempotencyKey: idempotencyKey! },
+    const created = await this.runs.manager.transaction(async (tx) => {
+      // One creation at a time per owner: the idempotency lookup, the active count and the insert
+      // see the same rows, so neither the limit nor the key can be overtaken by a concurrent request.
+      await lockOwner(tx, OwnerLock.Runs, principal.owner);
+      if (idempotencyKey) {
+        const existing = await tx.findOne(RunEntity, {
+          where: { owner: principal.owner, idempotencyKey },
+        });
+        if (existing) return existing;
+      }
+      if (!(await this.models.lockForUse(tx, dto.baseModelId))) {
+        // Deleted since plan() saw it.
+        throw validationFailed(
+          [{ field: 'baseModelId', reason: `model ${dto.baseModelId} not found` }],
+          'run',
+        );
+      }
+      const active = await tx.count(RunEntity, {
+        where: { owner: principal.owner, status: In(ACTIVE_RUN_STATUSES as string[]) as never },
       });
-      return this.replay(existing, requestHash);
-    }
+      if (active >= this.config.maxActiveRunsPerOwner) {
+        throw new DomainError(
+          'TOO_MANY_ACTIVE_RUNS',
+          `owner has ${active} queued or running runs (limit ${this.config.maxActiveRunsPerOwner}); wait for one to end or cancel one`,
+        );
+      }
+      const inserted = await tx
+        .createQueryBuilder()
+        .insert()
+        .into(RunEntity)
+        .values({
+          owner: principal.owner,
+          apiKeyId: principal.keyId,
+          baseModelId: dto.baseModelId,
+          status: 'queued',
+          preset: dto.preset ?? 'paper',
+          config: plan.config,
+          domain: plan.domain,
+          benchmarkIds: plan.benchmarkIds,
+          idempotencyKey: idempotencyKey ?? null,
+          requestHash,
+          webhookUrl: dto.webhookUrl ?? null,
+        })
+        .returning('id')
+        .execute();
+      return (inserted.raw as { id: string }[])[0]!.id;
+    });
+    // An earlier (or concurrent) request with the same key made the run.
+    if (typeof created !== 'string') return this.replay(created, requestHash);
+    const id = created;
     await this.queue.enqueueRun(id);
     this.log.log({ runId: id, owner: principal.owner }, 'run queued');
     return { statusCode: 202, body: runView(await this.runs.findOneByOrFail({ id })) };
@@ -265,39 +280,44 @@ export class RunsService {
   /**
    * Asks a run to stop. A queued run is canceled at once; a running one stops at its worker's next
    * step (the worker sees cancel_requested_at when it writes its next event) and keeps its
-   * finished iterations.
+   * finished iterations. Idempotent: canceling a canceled run, or a running run again, answers
+   * the run as it is; only a run that succeeded or failed is 409.
    */
   async cancelRun(principal: Principal, id: string): Promise<RunView> {
     const run = await this.findVisible(principal, id);
-    const updated = (await this.runs.query(
-      `UPDATE runs SET cancel_requested_at = COALESCE(cancel_requested_at, now()), updated_at = now()
-       WHERE id = $1 AND status IN ('queued', 'running') RETURNING status, attempt`,
-      [run.id],
-    )) as [{ status: string; attempt: number }[], number];
-    const row = updated[0][0];
-    if (!row)
+    // One transaction: the UPDATE's row lock queues concurrent cancels behind this one, and each
+    // re-reads the status after it, so only the cancel that finds the run queued writes the
+    // terminal event (with the status, in the same commit).
+    const canceled = await this.runs.manager.transaction(async (tx) => {
+      const updated = (await tx.query(
+        `UPDATE runs SET cancel_requested_at = COALESCE(cancel_requested_at, now()), updated_at = now()
+         WHERE id = $1 AND status IN ('queued', 'running') RETURNING status, attempt`,
+        [run.id],
+      )) as [{ status: string; attempt: number }[], number];
+      const row = updated[0][0];
+      if (!row) return 'ended' as const;
+      if (row.status !== 'queued') return null;
+      const { event } = await this.events.appendIn(
+        tx,
+        run.id,
+        row.attempt,
+        { type: 'run.status', status: 'canceled' },
+        { status: 'canceled', finished_at: new Date(), phase: null },
+      );
+      return { event, attempt: row.attempt };
+    });
+    if (canceled === 'ended') {
+      const now = await this.runs.findOneByOrFail({ id: run.id });
+      if (now.status === 'canceled') return runView(now);
       throw new DomainError(
         'RUN_NOT_CANCELLABLE',
-        `run ${id} is ${run.status}; only queued or running runs can be canceled`,
+        `run ${id} is ${now.status}; only queued or running runs can be canceled`,
       );
-    if (row.status === 'queued') {
-      try {
-        await this.events.append(
-          run.id,
-          row.attempt,
-          { type: 'run.status', status: 'canceled' },
-          {
-            status: 'canceled',
-            finished_at: new Date(),
-            phase: null,
-          },
-        );
-        await this.queue.removeRun(run.id, row.attempt);
-        if (run.webhookUrl) await this.queue.enqueueWebhook(run.id, 'canceled');
-      } catch (err) {
-        // A worker took the run in between: it will see the request at its next step.
-        if (!(err instanceof StaleAttemptError)) throw err;
-      }
+    }
+    if (canceled) {
+      await this.events.publish(canceled.event);
+      await this.queue.removeRun(run.id, canceled.attempt);
+      if (run.webhookUrl) await this.queue.enqueueWebhook(run.id, 'canceled');
     }
     this.log.log({ runId: run.id }, 'cancel requested');
     return runView(await this.runs.findOneByOrFail({ id: run.id }));

@@ -40,6 +40,10 @@ export async function createTestEnv(overrides: Record<string, string> = {}): Pro
     RZERO_QUEUE_STALLED_CHECK_MS: '2000',
     RZERO_SSE_HEARTBEAT_MS: '1000',
     RZERO_WEBHOOK_BACKOFF_MS: '100',
+    // Tests send far more requests per key (polling, fuzzing) than a client should; the limits'
+    // own tests (limits.test.ts) turn them on.
+    RZERO_RATE_LIMIT_REQUESTS: '0',
+    RZERO_AUTH_FAILURE_LIMIT: '0',
     LOG_LEVEL: process.env.RZERO_TEST_LOG_LEVEL ?? 'silent',
     PORT: '0',
     ...overrides,

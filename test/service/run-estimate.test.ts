@@ -43,6 +43,8 @@ describe('estimateRun', () => {
     assert.equal(c.evaluation.evaluateBase, true);
     assert.equal(e.total.generatedTokens, 3 * gen + (100 + 40) * 10);
     assert.ok(e.notes.some((n) => n.startsWith('4 evaluations')));
+    // The memory figure says what a worker holds besides it (its RSS is far larger for small models).
+    assert.ok(e.notes.some((n) => n.startsWith('memoryBytes is the training state only')));
     const noBase = resolveConfig('tiny', {
       iterations: 3,
       votes: 10,
