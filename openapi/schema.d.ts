@@ -551,6 +551,16 @@ export interface components {
             name: string;
             owner: string | null;
         };
+        /** @description Majority accuracy at one p^ (k of m votes for the majority). */
+        CalibrationRow: {
+            /** @description Share with at least one correct vote. */
+            anyCorrectShare: number | null;
+            k: number;
+            /** @description Share whose majority is right (null when the row is empty). */
+            majorityAccuracy: number | null;
+            p: number;
+            questions: number;
+        };
         ChallengerConfig: {
             /** @description Prompts per step (the rollout batch); each gets `groupSize` rollouts. */
             batch: number;
@@ -667,6 +677,12 @@ export interface components {
             pHistogram: number[];
             valid: number;
         };
+        /** @description Counts of questions by the value of each difficulty measure: measure -> value -> count. */
+        DifficultyHistogram: {
+            [key: string]: {
+                [key: string]: number;
+            };
+        };
         /** @enum {string} */
         DomainName: "arith" | "math";
         DownloadQuery: {
@@ -753,9 +769,35 @@ export interface components {
             /** @constant */
             status: "ok";
         };
+        /** @description What an iteration shows about whether R-Zero can work on this domain (oracle domains). */
+        IterationDiagnostics: {
+            /** @description Majority accuracy by p^ on the iteration's valid, answerable questions, all and kept. */
+            calibration: {
+                all: components["schemas"]["CalibrationRow"][];
+                kept: components["schemas"]["CalibrationRow"][];
+            } | null;
+            /** @description Difficulty measures of the kept questions and of each benchmark's items. */
+            difficulty: {
+                benchmarks: {
+                    [key: string]: components["schemas"]["DifficultyHistogram"];
+                };
+                kept: components["schemas"]["DifficultyHistogram"];
+            } | null;
+            /** @description Share of the Solver phase's rollouts whose pseudo-reward equals the oracle's reward. */
+            rewardAccuracy: number | null;
+            /** @description low_var_kl of the Solver to its start, on the rollouts of the phase's last step. */
+            solverKl: number | null;
+            /** @description Greedy accuracy (oracle) of the Solver on its own training questions (up to 256 of the kept ones), before and after the Solver phase. */
+            solverOnTrainingQuestions: {
+                after: number;
+                before: number;
+                questions: number;
+            } | null;
+        };
         IterationSummary: {
             challenger: components["schemas"]["ChallengerStepMetrics"] | null;
             curriculum: components["schemas"]["CurriculumStats"];
+            diagnostics: components["schemas"]["IterationDiagnostics"];
             iteration: number;
             phases: {
                 challenger?: number;
@@ -771,6 +813,8 @@ export interface components {
             challenger: components["schemas"]["ChallengerStepMetrics"] | null;
             completedAt: string;
             curriculum: components["schemas"]["CurriculumStats"];
+            /** @description Calibration (majority accuracy by p^, all and kept), reward accuracy, the Solver's KL to its start and its accuracy on its own training questions before and after, difficulty histograms of the kept questions and the benchmarks (parts are null without an oracle; the whole is null for iterations recorded before diagnostics existed). */
+            diagnostics: components["schemas"]["IterationDiagnostics"] | null;
             iteration: number;
             phases: {
                 challenger?: number;
@@ -1142,6 +1186,16 @@ export interface components {
         } | {
             /** @description ISO 8601 time the event was recorded. */
             createdAt: string;
+            diagnostics: components["schemas"]["IterationDiagnostics"];
+            /** @description 1, 2, 3, ... per run; also the SSE `id:` field (send it back as Last-Event-ID to resume). */
+            id: number;
+            iteration: number;
+            runId: string;
+            /** @constant */
+            type: "diagnostics";
+        } | {
+            /** @description ISO 8601 time the event was recorded. */
+            createdAt: string;
             dir: string;
             /** @description 1, 2, 3, ... per run; also the SSE `id:` field (send it back as Last-Event-ID to resume). */
             id: number;
@@ -1285,6 +1339,8 @@ export interface components {
             responseTokens: number;
             /** @description Mean Solver reward (agreement with the pseudo-label) over the step's rollouts. */
             reward: number;
+            /** @description Share of rollouts whose reward equals the one the true answer would give (oracle domains). */
+            rewardAccuracy: number | null;
             seconds: number;
             /** @description Optimizer updates in the step (rollout batch / mini-batch). */
             updates: number;

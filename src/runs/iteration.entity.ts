@@ -1,5 +1,11 @@
 import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import type { ChallengerStepMetrics, CurriculumStats, Phase, SolverStepMetrics } from '../rzero';
+import type {
+  ChallengerStepMetrics,
+  CurriculumStats,
+  IterationDiagnostics,
+  Phase,
+  SolverStepMetrics,
+} from '../rzero';
 import { RunEntity } from './run.entity';
 
 /** One completed iteration of a run; the primary key makes "each iteration exactly once" a constraint. */
@@ -30,6 +36,10 @@ export class IterationEntity {
 
   @Column({ name: 'curriculum_stats', type: 'jsonb' })
   curriculumStats!: CurriculumStats;
+
+  /** Calibration, reward accuracy, the Solver's movement, difficulty (null on older rows). */
+  @Column({ type: 'jsonb', nullable: true })
+  diagnostics!: IterationDiagnostics | null;
 
   @Column({ name: 'completed_at', type: 'timestamptz' })
   completedAt!: Date;

@@ -163,8 +163,8 @@ export class RunRecorder {
       const s = e.summary;
       return async (tx) => {
         await tx.query(
-          `INSERT INTO iterations (run_id, iteration, seconds, phases, challenger_metrics, solver_metrics, curriculum_stats, completed_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, now())`,
+          `INSERT INTO iterations (run_id, iteration, seconds, phases, challenger_metrics, solver_metrics, curriculum_stats, diagnostics, completed_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())`,
           [
             runId,
             e.iteration,
@@ -173,6 +173,7 @@ export class RunRecorder {
             json(s.challenger),
             json(s.solver),
             JSON.stringify(s.curriculum),
+            json(s.diagnostics),
           ],
         );
         // Best = highest mean greedy score over the run's benchmarks (ties: the later iteration);

@@ -2,6 +2,7 @@ import type {
   ChallengerStepMetrics,
   CurriculumStats,
   DropReason,
+  IterationDiagnostics,
   OracleVerdict,
   Phase,
   RZeroConfig,
@@ -46,6 +47,13 @@ export interface IterationView {
   challenger: ChallengerStepMetrics | null;
   solver: SolverStepMetrics | null;
   curriculum: CurriculumStats;
+  /**
+   * Calibration (majority accuracy by p^, all and kept), reward accuracy, the Solver's KL to its
+   * start and its accuracy on its own training questions before and after, difficulty histograms
+   * of the kept questions and the benchmarks (parts are null without an oracle; the whole is null
+   * for iterations recorded before diagnostics existed).
+   */
+  diagnostics: IterationDiagnostics | null;
   completedAt: string;
 }
 

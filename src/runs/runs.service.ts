@@ -336,6 +336,7 @@ export class RunsService {
       challenger: r.challengerMetrics,
       solver: r.solverMetrics,
       curriculum: r.curriculumStats,
+      diagnostics: r.diagnostics,
       completedAt: r.completedAt.toISOString(),
     }));
   }

@@ -27,14 +27,23 @@ import { domainConfigIssues, validateConfig, RZeroConfigError } from './config';
 import { buildSolverDataset } from './dataset';
 import type { BenchmarkSet, Domain } from './domain';
 import { OPEN_MATH_DOMAIN } from './domain';
+import {
+  curriculumCalibration,
+  difficultyDiagnostics,
+  greedyOracleAccuracy,
+  phaseRewardAccuracy,
+  probedTrainingQuestions,
+} from './diagnostics';
 import { evaluateModel } from './evaluation';
 import type {
   BenchmarkScore,
   CoevolveHooks,
+  IterationDiagnostics,
   IterationSummary,
   Phase,
   RZeroEvent,
   Role,
+  SolverStepMetrics,
 } from './events';
 import { PromptRenderer } from './rollout';
 import { checkAborted } from './seeds';
@@ -204,8 +213,13 @@ async function runIteration(
   );
   await emit({ type: 'curriculum.stats', iteration: k, stats: dataset.stats });
 
-  // 3. Solver GRPO on the fixed dataset.
+  // 3. Solver GRPO on the fixed dataset (with its greedy accuracy on its own training questions
+  // before and after, on an oracle domain).
   const solverSteps = dataset.kept.length > 0 ? c.solver.steps : 0;
+  const probed = probedTrainingQuestions(dataset.kept, domain);
+  const budget = c.solver.rollout.maxNewTokens;
+  const before = greedyOracleAccuracy(solver, render, probed, budget);
+  const stepMetrics: SolverStepMetrics[] = [];
   const solverMetrics = await timed('solver', solverSteps, () =>
     trainSolver({
       solver,
@@ -215,10 +229,13 @@ async function runIteration(
       config: c,
       iteration: k,
       signal,
-      onStep: (step, metrics) =>
-        emit({ type: 'solver.step', iteration: k, step, steps: solverSteps, metrics }),
+      onStep: (step, metrics) => {
+        stepMetrics.push(metrics);
+        return emit({ type: 'solver.step', iteration: k, step, steps: solverSteps, metrics });
+      },
     }),
   );
+  const after = greedyOracleAccuracy(solver, render, probed, budget);
 
   // 4. Held-out evaluation of S_k.
   const scores = await timed('evaluation', benchmarkItems(ctx), () =>
@@ -234,6 +251,19 @@ async function runIteration(
     }),
   );
   if (scores.length > 0) await emit({ type: 'evaluation', iteration: k, scores });
+  const diagnostics: IterationDiagnostics = {
+    calibration: curriculumCalibration(dataset.items, domain, c.votes),
+    rewardAccuracy: phaseRewardAccuracy(stepMetrics),
+    solverKl: solverMetrics?.kl ?? null,
+    solverOnTrainingQuestions:
+      before === null || after === null ? null : { questions: probed.length, before, after },
+    difficulty: difficultyDiagnostics(
+      dataset.kept.map((e) => e.question),
+      ctx.benchmarks,
+      domain,
+    ),
+  };
+  await emit({ type: 'diagnostics', iteration: k, diagnostics });
 
   // Checkpoints and rows first, the completion marker last: a crash before it redoes iteration k.
   checkAborted(signal);
@@ -258,6 +288,7 @@ async function runIteration(
     curriculum: dataset.stats,
     solver: solverMetrics,
     scores,
+    diagnostics,
   };
   await writeJsonAtomic(join(dir, 'summary.json'), summary);
   await emit({ type: 'iteration.completed', iteration: k, summary });

@@ -31,6 +31,8 @@ export interface DomainOracle {
   verdict(question: string, label: string | null): OracleVerdict;
   /** Aggregate statistics of questions and their pseudo-labels (JSON-serialisable). */
   stats(questions: readonly string[], labels: readonly (string | null)[]): Record<string, unknown>;
+  /** Difficulty measures of one question (e.g. steps, digits), or null when it has none. */
+  difficulty?(question: string): Record<string, number> | null;
 }
 
 export interface Domain {

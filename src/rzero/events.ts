@@ -49,6 +49,8 @@ export interface SolverStepMetrics extends UpdateMetrics {
   reward: number;
   /** Share of rollouts whose answer is truly correct, when the domain has an oracle. */
   oracleAccuracy: number | null;
+  /** Share of rollouts whose reward equals the one the true answer would give (oracle domains). */
+  rewardAccuracy: number | null;
 }
 
 export type DropReason =
@@ -113,6 +115,37 @@ export interface CurriculumStats {
   oracleAll: Record<string, unknown> | null;
 }
 
+/** Majority accuracy at one p^ (k of m votes for the majority). */
+export interface CalibrationRow {
+  k: number;
+  p: number;
+  questions: number;
+  /** Share whose majority is right (null when the row is empty). */
+  majorityAccuracy: number | null;
+  /** Share with at least one correct vote. */
+  anyCorrectShare: number | null;
+}
+
+/** Counts of questions by the value of each difficulty measure: measure -> value -> count. */
+export type DifficultyHistogram = Record<string, Record<string, number>>;
+
+/** What an iteration shows about whether R-Zero can work on this domain (oracle domains). */
+export interface IterationDiagnostics {
+  /** Majority accuracy by p^ on the iteration's valid, answerable questions, all and kept. */
+  calibration: { all: CalibrationRow[]; kept: CalibrationRow[] } | null;
+  /** Share of the Solver phase's rollouts whose pseudo-reward equals the oracle's reward. */
+  rewardAccuracy: number | null;
+  /** low_var_kl of the Solver to its start, on the rollouts of the phase's last step. */
+  solverKl: number | null;
+  /**
+   * Greedy accuracy (oracle) of the Solver on its own training questions (up to 256 of the kept
+   * ones), before and after the Solver phase.
+   */
+  solverOnTrainingQuestions: { questions: number; before: number; after: number } | null;
+  /** Difficulty measures of the kept questions and of each benchmark's items. */
+  difficulty: { kept: DifficultyHistogram; benchmarks: Record<string, DifficultyHistogram> } | null;
+}
+
 export interface BenchmarkScore {
   benchmark: string;
   /** 'greedy' accuracy, or 'mean@k'. */
@@ -129,6 +162,7 @@ export interface IterationSummary {
   curriculum: CurriculumStats;
   solver: SolverStepMetrics | null;
   scores: BenchmarkScore[];
+  diagnostics: IterationDiagnostics;
 }
 
 export type RZeroEvent =
@@ -155,6 +189,7 @@ export type RZeroEvent =
   | { type: 'curriculum.item'; iteration: number; item: CurriculumItem }
   | { type: 'curriculum.stats'; iteration: number; stats: CurriculumStats }
   | { type: 'evaluation'; iteration: number; scores: BenchmarkScore[] }
+  | { type: 'diagnostics'; iteration: number; diagnostics: IterationDiagnostics }
   | { type: 'checkpoint'; iteration: number; role: Role; dir: string }
   | { type: 'iteration.completed'; iteration: number; summary: IterationSummary }
   | { type: 'run.completed'; iterations: number };

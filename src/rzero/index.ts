@@ -112,11 +112,14 @@ export { OFFICIAL_PROMPTS, OPEN_MATH_DOMAIN } from './domain';
 export type { BenchmarkSet, Domain, DomainOracle, RolePrompts } from './domain';
 export type {
   BenchmarkScore,
+  CalibrationRow,
   ChallengerStepMetrics,
   CoevolveHooks,
   CurriculumItem,
   CurriculumStats,
+  DifficultyHistogram,
   DropReason,
+  IterationDiagnostics,
   IterationSummary,
   OracleVerdict,
   Phase,
@@ -139,11 +142,4 @@ export { RZeroAbortedError, phaseSeed } from './seeds';
 export { parseBenchmarkJsonl } from './benchmark-file';
 export type { BenchmarkLineError, ParsedBenchmark } from './benchmark-file';
 export { DEFAULT_PROBE, calibrationTable, gateVerdict, probeDomain, probeMarkdown } from './probe';
-export type {
-  BenchmarkProbe,
-  CalibrationRow,
-  ProbeInput,
-  ProbeOptions,
-  ProbeReport,
-  VotedQuestion,
-} from './probe';
+export type { BenchmarkProbe, ProbeInput, ProbeOptions, ProbeReport, VotedQuestion } from './probe';

@@ -16,6 +16,7 @@ import type { CausalLM } from '../engine';
 import { answersEquivalent } from './answer-equivalence';
 import type { FilterConfig, SamplingConfig } from './config';
 import type { BenchmarkSet, Domain } from './domain';
+import type { CalibrationRow } from './events';
 import { keepForSolver } from './filtering';
 import { isCorrect } from './evaluation';
 import { majorityVoteEvaluate } from './majority-vote';
@@ -58,17 +59,7 @@ export interface VotedQuestion {
   anyCorrect: boolean;
 }
 
-export interface CalibrationRow {
-  /** Votes for the majority (k of m); rows run from the lowest k present to m. */
-  k: number;
-  p: number;
-  questions: number;
-  /** Share whose majority is right (null when the row is empty). */
-  majorityAccuracy: number | null;
-  anyCorrectShare: number | null;
-}
-
-/** Majority accuracy by p^, one row per k = round(p^ * m). */
+/** Majority accuracy by p^, one row per k = round(p^ * m), k = 1..m. */
 export function calibrationTable(rows: readonly VotedQuestion[], m: number): CalibrationRow[] {
   const out: CalibrationRow[] = [];
   for (let k = 1; k <= m; k++) {

@@ -65,6 +65,7 @@ export async function trainSolver(input: SolverPhaseInput): Promise<SolverStepMe
       const extra = {
         reward: mean(rewards),
         oracleAccuracy: domain.oracle ? oracleAccuracy(domain, examples, texts) : null,
+        rewardAccuracy: domain.oracle ? rewardAccuracy(domain, examples, texts, rewards) : null,
       };
       return { prompts, samples, rewards, extra };
     },
@@ -82,4 +83,24 @@ function oracleAccuracy(
     if (domain.oracle!.verdict(examples[i]!.question, extractBoxed(t)).labelCorrect) correct++;
   });
   return correct / texts.length;
+}
+
+/**
+ * Share of completions whose pseudo-reward (agreement with the label) equals the reward the true
+ * answer would give: how often the majority-vote reward tells the Solver the truth.
+ */
+function rewardAccuracy(
+  domain: Domain,
+  examples: readonly SolverExample[],
+  texts: readonly string[],
+  rewards: readonly number[],
+): number {
+  let same = 0;
+  texts.forEach((t, i) => {
+    const truth = domain.oracle!.verdict(examples[i]!.question, extractBoxed(t)).labelCorrect
+      ? 1
+      : 0;
+    if (truth === rewards[i]) same++;
+  });
+  return same / texts.length;
 }

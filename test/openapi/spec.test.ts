@@ -116,6 +116,7 @@ describe('openapi/openapi.json', () => {
       'challenger.step',
       'checkpoint',
       'curriculum.stats',
+      'diagnostics',
       'evaluation',
       'iteration.completed',
       'iteration.started',

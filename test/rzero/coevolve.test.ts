@@ -179,6 +179,52 @@ describe('coevolve on the arithmetic fixture model', () => {
     }
   });
 
+  test('diagnostics every iteration: calibration from the curriculum, reward accuracy, the Solver before and after, difficulty', () => {
+    for (const k of [1, 2]) {
+      const d = first.events.find(
+        (e): e is Extract<RZeroEvent, { type: 'diagnostics' }> =>
+          e.type === 'diagnostics' && e.iteration === k,
+      )!.diagnostics;
+      const items = first.events
+        .filter(
+          (e): e is Extract<RZeroEvent, { type: 'curriculum.item' }> =>
+            e.type === 'curriculum.item' && e.iteration === k,
+        )
+        .map((e) => e.item);
+      const answerable = items.filter((it) => it.dropReason !== 'invalid' && it.oracle?.answerable);
+      const count = (rows: { questions: number }[]) => rows.reduce((n, r) => n + r.questions, 0);
+      assert.equal(count(d.calibration!.all), answerable.length);
+      assert.equal(count(d.calibration!.kept), answerable.filter((it) => it.kept).length);
+      // Majority right in the table = the oracle's verdict on the majority, row by row.
+      const right = answerable.filter((it) => it.oracle!.labelCorrect === true).length;
+      const fromTable = d.calibration!.all.reduce(
+        (n, r) => n + (r.majorityAccuracy ?? 0) * r.questions,
+        0,
+      );
+      assert.ok(Math.abs(fromTable - right) < 1e-9);
+      const steps = first.events.filter(
+        (e): e is Extract<RZeroEvent, { type: 'solver.step' }> =>
+          e.type === 'solver.step' && e.iteration === k,
+      );
+      if (steps.length > 0) {
+        assert.ok(d.rewardAccuracy! >= 0 && d.rewardAccuracy! <= 1);
+        assert.equal(d.solverKl, steps.at(-1)!.metrics.kl);
+        const t = d.solverOnTrainingQuestions!;
+        assert.ok(t.questions > 0 && t.before >= 0 && t.after <= 1);
+      }
+      assert.deepEqual(Object.keys(d.difficulty!.benchmarks), ['arith-easy']);
+      assert.equal(
+        Object.values(d.difficulty!.benchmarks['arith-easy']!.steps!).reduce((a, b) => a + b, 0),
+        BENCHMARKS[0]!.items.length,
+      );
+      const summary = first.events.find(
+        (e): e is Extract<RZeroEvent, { type: 'iteration.completed' }> =>
+          e.type === 'iteration.completed' && e.iteration === k,
+      )!.summary;
+      assert.deepEqual(summary.diagnostics, d);
+    }
+  });
+
   test('oracle labels (the control): the Solver trains on the true answers of the kept questions', async () => {
     const r = await run(testConfig({ iterations: 1, solver: { labels: 'oracle' } }));
     const items = r.events.filter(

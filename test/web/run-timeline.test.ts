@@ -44,7 +44,12 @@ const challenger = (reward: number): ChallengerStepMetrics => ({
   validShare: 1,
   meanP: 0.5,
 });
-const solver = (reward: number): SolverStepMetrics => ({ ...update, reward, oracleAccuracy: null });
+const solver = (reward: number): SolverStepMetrics => ({
+  ...update,
+  reward,
+  oracleAccuracy: null,
+  rewardAccuracy: null,
+});
 
 describe('run timeline (admin panel)', () => {
   test('steps get a global x; a step repeated after a takeover replaces the first point', () => {
@@ -114,8 +119,21 @@ describe('run timeline (admin panel)', () => {
         iteration: 1,
         scores: [{ benchmark: 'arith-easy', metric: 'greedy', score: 0.9, items: 20 }],
       }),
+      at({
+        type: 'diagnostics',
+        iteration: 1,
+        diagnostics: {
+          calibration: null,
+          rewardAccuracy: 0.75,
+          solverKl: 0.01,
+          solverOnTrainingQuestions: { questions: 4, before: 0.25, after: 0.5 },
+          difficulty: null,
+        },
+      }),
       at({ type: 'iteration.completed', iteration: 1, summary: {} }),
     ]);
+    assert.equal(after.diagnostics.get(1)?.rewardAccuracy, 0.75);
+    assert.equal(before.diagnostics.size, 0);
     assert.equal(after.curriculum.get(1)?.keptShare, 6 / 32);
     assert.equal(after.scores.get(1)?.[0]?.score, 0.9);
     assert.ok(after.completed.has(1));

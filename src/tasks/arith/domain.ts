@@ -8,7 +8,7 @@ import { arithBenchmark } from './benchmarks';
 import { sameInteger } from './boxed';
 import { CHALLENGER_SYSTEM, CHALLENGER_USER, SOLVER_SYSTEM } from './formats';
 import { oracleStats } from './metrics';
-import { solveQuestion } from './oracle';
+import { questionDifficulty, solveQuestion } from './oracle';
 
 function verdict(question: string, label: string | null): OracleVerdict {
   const res = solveQuestion(question);
@@ -31,6 +31,10 @@ export const ARITH_DOMAIN: Readonly<Domain> = Object.freeze({
     verdict,
     stats: (questions: readonly string[], labels: readonly (string | null)[]) =>
       oracleStats(questions, labels) as unknown as Record<string, unknown>,
+    difficulty: (question: string) => {
+      const d = questionDifficulty(question);
+      return d ? { steps: d.steps, maxDigits: d.maxDigits, depth: d.depth } : null;
+    },
   }),
 });
 

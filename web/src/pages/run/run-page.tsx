@@ -5,6 +5,7 @@ import { useModels } from '../../api/use-models';
 import { ErrorMessage } from '../../components/error-message';
 import { Link } from '../../router/router';
 import { IterationCharts } from './iteration-charts';
+import { IterationDiagnosticsPanel } from './iteration-diagnostics';
 import { PhaseTimeline } from './phase-timeline';
 import { RunDownloads } from './run-downloads';
 import { RunSummary } from './run-summary';
@@ -84,6 +85,7 @@ export function RunPage({ runId }: { runId: string }) {
       />
       <StepCharts challenger={challenger} solver={solver} />
       <IterationCharts curriculum={timeline.curriculum} scores={timeline.scores} />
+      <IterationDiagnosticsPanel diagnostics={timeline.diagnostics} />
       <div className="two-col">
         <PhaseTimeline spans={phases} />
         <RunDownloads runId={run.id} finished={finished} />

@@ -12,6 +12,7 @@ import type {
 
 type Phase = Extract<RunEvent, { type: 'phase.started' }>['phase'];
 export type BenchmarkScore = Extract<RunEvent, { type: 'evaluation' }>['scores'][number];
+export type IterationDiagnostics = Extract<RunEvent, { type: 'diagnostics' }>['diagnostics'];
 
 export interface StepPoint<M> {
   /** Global step: (iteration - 1) * steps + step. */
@@ -37,6 +38,7 @@ export interface RunTimeline {
   solver: Map<string, StepPoint<SolverStepMetrics>>;
   curriculum: Map<number, CurriculumStats>;
   scores: Map<number, BenchmarkScore[]>;
+  diagnostics: Map<number, IterationDiagnostics>;
   phases: Map<string, PhaseSpan>;
   completed: Set<number>;
 }
@@ -47,6 +49,7 @@ export const emptyTimeline = (): RunTimeline => ({
   solver: new Map(),
   curriculum: new Map(),
   scores: new Map(),
+  diagnostics: new Map(),
   phases: new Map(),
   completed: new Set(),
 });
@@ -61,6 +64,7 @@ export function applyEvents(prev: RunTimeline, events: readonly RunEvent[]): Run
     solver: new Map(prev.solver),
     curriculum: new Map(prev.curriculum),
     scores: new Map(prev.scores),
+    diagnostics: new Map(prev.diagnostics),
     phases: new Map(prev.phases),
     completed: new Set(prev.completed),
   };
@@ -93,6 +97,9 @@ function apply(t: RunTimeline, e: RunEvent): void {
       return;
     case 'evaluation':
       t.scores.set(e.iteration, e.scores);
+      return;
+    case 'diagnostics':
+      t.diagnostics.set(e.iteration, e.diagnostics);
       return;
     case 'phase.started':
       t.phases.set(`${e.iteration}:${e.phase}`, {

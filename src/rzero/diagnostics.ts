@@ -1,0 +1,129 @@
+/**
+ * Per-iteration diagnostics on a domain with an oracle (issue: R-Zero that works): is the
+ * majority right where the filter keeps questions (calibration), does the pseudo-reward tell the
+ * Solver the truth (reward accuracy), does the Solver phase move the Solver (KL to its start, its
+ * accuracy on its own training questions before and after), and how hard are the kept questions
+ * next to the benchmarks (difficulty histograms). Without an oracle every part is null.
+ */
+import type { CausalLM } from '../engine';
+import type { BenchmarkSet, Domain } from './domain';
+import type {
+  CurriculumItem,
+  DifficultyHistogram,
+  IterationDiagnostics,
+  SolverStepMetrics,
+} from './events';
+import { isCorrect } from './evaluation';
+import { calibrationTable } from './probe';
+import type { VotedQuestion } from './probe';
+import { PromptRenderer, sample } from './rollout';
+
+/** Training questions the before/after accuracy looks at (greedy, one decode each). */
+export const TRAINING_QUESTIONS_PROBED = 256;
+
+/** Calibration rows of the curriculum's valid, answerable items: all and kept. */
+export function curriculumCalibration(
+  items: readonly CurriculumItem[],
+  domain: Domain,
+  votes: number,
+): IterationDiagnostics['calibration'] {
+  const oracle = domain.oracle;
+  if (!oracle) return null;
+  const rows: (VotedQuestion & { kept: boolean })[] = [];
+  for (const it of items) {
+    if (it.dropReason === 'invalid' || !it.oracle?.answerable) continue;
+    const right = (a: string | null) =>
+      a !== null && oracle.verdict(it.question, a).labelCorrect === true;
+    rows.push({
+      p: it.p,
+      majorityCorrect: it.majority !== null && right(it.majority),
+      anyCorrect: it.solverAnswers.some(right),
+      kept: it.kept,
+    });
+  }
+  return {
+    all: calibrationTable(rows, votes),
+    kept: calibrationTable(
+      rows.filter((r) => r.kept),
+      votes,
+    ),
+  };
+}
+
+/** measure -> value -> count over the questions the domain can measure. */
+export function difficultyHistogram(
+  questions: readonly string[],
+  measure: (q: string) => Record<string, number> | null,
+): DifficultyHistogram {
+  const out: DifficultyHistogram = {};
+  for (const q of questions) {
+    const d = measure(q);
+    if (!d) continue;
+    for (const [name, value] of Object.entries(d)) {
+      const row = (out[name] ??= {});
+      row[String(value)] = (row[String(value)] ?? 0) + 1;
+    }
+  }
+  return out;
+}
+
+/** The kept questions' and each benchmark's difficulty histograms (null without a measure). */
+export function difficultyDiagnostics(
+  kept: readonly string[],
+  benchmarks: readonly BenchmarkSet[],
+  domain: Domain,
+): IterationDiagnostics['difficulty'] {
+  const measure = domain.oracle?.difficulty?.bind(domain.oracle);
+  if (!measure) return null;
+  return {
+    kept: difficultyHistogram(kept, measure),
+    benchmarks: Object.fromEntries(
+      benchmarks.map((b) => [
+        b.name,
+        difficultyHistogram(
+          b.items.map((it) => it.question),
+          measure,
+        ),
+      ]),
+    ),
+  };
+}
+
+/** Greedy accuracy of `model` on (question, true answer) pairs; null when there are none. */
+export function greedyOracleAccuracy(
+  model: CausalLM,
+  render: PromptRenderer,
+  questions: readonly { question: string; answer: string }[],
+  maxNewTokens: number,
+): number | null {
+  if (questions.length === 0) return null;
+  const prompts = questions.map((q) => render.solver(q.question));
+  const greedy = { temperature: 0, topP: 1, topK: 0, maxNewTokens };
+  const texts = sample(model, render.tokenizer, prompts, greedy, 0).map((s) => s.text);
+  return texts.filter((t, i) => isCorrect(t, questions[i]!.answer)).length / questions.length;
+}
+
+/**
+ * The Solver's training questions with their true answers: the first TRAINING_QUESTIONS_PROBED
+ * distinct kept questions the oracle answers.
+ */
+export function probedTrainingQuestions(
+  kept: readonly { question: string }[],
+  domain: Domain,
+): { question: string; answer: string }[] {
+  const oracle = domain.oracle;
+  if (!oracle) return [];
+  const out: { question: string; answer: string }[] = [];
+  for (const q of new Set(kept.map((k) => k.question))) {
+    const v = oracle.verdict(q, null);
+    if (v.answerable) out.push({ question: q, answer: v.answer! });
+    if (out.length >= TRAINING_QUESTIONS_PROBED) break;
+  }
+  return out;
+}
+
+/** Mean reward accuracy over the Solver phase's steps (null without an oracle or steps). */
+export function phaseRewardAccuracy(steps: readonly SolverStepMetrics[]): number | null {
+  const xs = steps.map((s) => s.rewardAccuracy).filter((x): x is number => x !== null);
+  return xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length;
+}
