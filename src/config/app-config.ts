@@ -25,6 +25,8 @@ export interface AppConfig {
   queueLockMs: number;
   queueStalledCheckMs: number;
   maxUploadBytes: number;
+  /** How long the check of one model upload may take before it is stopped and the upload refused. */
+  uploadValidationTimeoutMs: number;
   maxActiveRunsPerOwner: number;
   logLevel: string;
   /** Heartbeat comment interval of the SSE stream. */
@@ -117,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     queueLockMs: int('RZERO_QUEUE_LOCK_MS', 300_000, 1_000, 3_600_000),
     queueStalledCheckMs: int('RZERO_QUEUE_STALLED_CHECK_MS', 30_000, 500, 3_600_000),
     maxUploadBytes: int('RZERO_MAX_UPLOAD_BYTES', 2 * 1024 ** 3, 1024, 2 ** 40),
+    uploadValidationTimeoutMs: int('RZERO_UPLOAD_VALIDATION_TIMEOUT_MS', 60_000, 1, 3_600_000),
     maxActiveRunsPerOwner: int('RZERO_MAX_ACTIVE_RUNS_PER_OWNER', 10, 1, 10_000),
     logLevel,
     sseHeartbeatMs: int('RZERO_SSE_HEARTBEAT_MS', 15_000, 100, 600_000),
