@@ -38,7 +38,7 @@ const WEIGHTS = 'model.safetensors';
 const SHARD = /^model-\d{5}-of-\d{5}\.safetensors$/;
 
 /** `message` with every mention of `dir` (and the separator after it) removed. */
-function withoutDir(message: string, dir: string): string {
+export function withoutDir(message: string, dir: string): string {
   return message.split(`${dir}${sep}`).join('').split(dir).join('(upload)');
 }
 

@@ -15,7 +15,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { DomainError } from '../common/domain-error';
 import type { ErrorCode, FieldIssue } from '../common/domain-error';
 import { sha256File } from '../storage/artifact-store';
-import { checkModelDir } from './model-files';
+import { checkModelDir, withoutDir } from './model-files';
 import type { CheckedModel, ValidatedModel } from './model-files';
 
 /** Checks at once per process; each can hold up to VALIDATION_HEAP_MB of heap. */
@@ -170,7 +170,7 @@ if (!isMainThread && (workerData as { kind?: string } | null)?.kind === 'check-m
       answer(
         err instanceof DomainError
           ? { ok: false, invalid: { code: err.code, message: err.message, errors: err.errors } }
-          : { ok: false, error: err instanceof Error ? err.message : String(err) },
+          : { ok: false, error: withoutDir(err instanceof Error ? err.message : String(err), dir) },
       ),
   );
 }
