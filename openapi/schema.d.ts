@@ -260,7 +260,7 @@ export interface paths {
         put?: never;
         /**
          * Register a base model
-         * @description Upload the Hugging Face files (multipart `files`: config.json, model.safetensors or shards + index, tokenizer.json, tokenizer_config.json, ...) or register a built-in model with JSON `{"builtin": "arith-tiny"}`. Uploads are validated by the engine (architecture, every tensor, tokenizer vs vocabulary) before anything is stored.
+         * @description Upload the Hugging Face files (multipart `files`: config.json, model.safetensors or shards + index, tokenizer.json, tokenizer_config.json, ...) or register a built-in model with JSON `{"builtin": "arith-tiny"}`. Uploads are checked before anything is stored, off the event loop and within a time budget: config, every safetensors header (names, dtypes, shapes, offsets) against the architecture, tokenizer ids against the vocabulary; tensor data is never decoded. An upload whose client disconnects before it is committed is not stored.
          */
         post: operations["registerModel"];
         delete?: never;

@@ -25,6 +25,8 @@ export interface AppConfig {
   queueLockMs: number;
   queueStalledCheckMs: number;
   maxUploadBytes: number;
+  /** How long the check of one model upload may take before it is stopped and the upload refused. */
+  uploadValidationTimeoutMs: number;
   /** Queued + running runs per owner; POST /runs above it is refused (429 TOO_MANY_ACTIVE_RUNS). */
   maxActiveRunsPerOwner: number;
   /** Queued + running evaluations per owner (429 TOO_MANY_ACTIVE_EVALUATIONS above). */
@@ -127,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     queueLockMs: int('RZERO_QUEUE_LOCK_MS', 300_000, 1_000, 3_600_000),
     queueStalledCheckMs: int('RZERO_QUEUE_STALLED_CHECK_MS', 30_000, 500, 3_600_000),
     maxUploadBytes: int('RZERO_MAX_UPLOAD_BYTES', 2 * 1024 ** 3, 1024, 2 ** 40),
+    uploadValidationTimeoutMs: int('RZERO_UPLOAD_VALIDATION_TIMEOUT_MS', 60_000, 1, 3_600_000),
     maxActiveRunsPerOwner: int('RZERO_MAX_ACTIVE_RUNS_PER_OWNER', 10, 1, 10_000),
     maxActiveEvaluationsPerOwner: int('RZERO_MAX_ACTIVE_EVALUATIONS_PER_OWNER', 10, 1, 10_000),
     maxModelsPerOwner: int('RZERO_MAX_MODELS_PER_OWNER', 50, 1, 1_000_000),

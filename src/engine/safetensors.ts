@@ -752,6 +752,25 @@ export async function loadSafetensorsDir(dir: string): Promise<Map<string, Loade
   return out;
 }
 
+/**
+ * What `loadSafetensorsDir` would read, from the headers alone (file name -> layout): the same
+ * file choice, index and shard checks, and every dtype readable as float32. No tensor data is read,
+ * so directories of any size are checked in time and memory of their headers.
+ */
+export async function readSafetensorsDirLayouts(
+  dir: string,
+): Promise<Map<string, SafetensorsLayout>> {
+  const single = join(dir, SINGLE_FILE);
+  const out = new Map<string, SafetensorsLayout>();
+  if (await isFile(single)) out.set(SINGLE_FILE, await readSafetensorsLayout(single));
+  else {
+    if (!(await isFile(join(dir, INDEX_FILE)))) await noWeights(dir);
+    for (const [f, layout] of await readShardLayouts(dir, await readIndex(dir))) out.set(f, layout);
+  }
+  for (const layout of out.values()) requireConvertible(layout);
+  return out;
+}
+
 async function noWeights(dir: string): Promise<never> {
   const names = await fs.readdir(dir).catch(() => null);
   if (names === null) fail('NO_WEIGHTS', dir, 'directory does not exist or cannot be listed');

@@ -527,6 +527,72 @@ async function readJson(file: string, required: boolean): Promise<unknown> {
   }
 }
 
+const shownToken = (t: unknown): string => {
+  const s = JSON.stringify(t) ?? String(t);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+};
+
+/**
+ * Checks a parsed tokenizer.json against the model's vocabulary size before anything is built
+ * from it: every id (model vocabulary, added tokens, post-processor tokens) an integer in
+ * [0, vocabSize), and no list longer than the vocabulary (vocabulary entries, merges, added
+ * tokens). @huggingface/tokenizers indexes its vocabulary by id, so one id near 2^31 alone costs
+ * minutes of CPU to load; this costs one pass over the file's entries. Throws INVALID_TOKENIZER.
+ */
+export function checkTokenizerIds(json: unknown, vocabSize: number, file = TOKENIZER_JSON): void {
+  const bad = (reason: string): never => {
+    throw new TokenizerError('INVALID_TOKENIZER', file, reason);
+  };
+  const checkId = (where: string, token: unknown, id: unknown): void => {
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= vocabSize) {
+      bad(
+        `${where}: token ${shownToken(token)} has id ${shownToken(id)}, not an integer below vocab_size ${vocabSize}`,
+      );
+    }
+  };
+  const checkCount = (where: string, n: number): void => {
+    if (n > vocabSize) bad(`${where} has ${n} entries, more than vocab_size ${vocabSize}`);
+  };
+  if (!isObject(json)) return; // the constructor names what is wrong with the shape
+  const model = json.model;
+  if (isObject(model)) {
+    const vocab = model.vocab;
+    if (Array.isArray(vocab)) {
+      // Unigram: [piece, score] pairs, the id is the position.
+      checkCount('model.vocab', vocab.length);
+      if (model.unk_id !== undefined && model.unk_id !== null)
+        checkId('model.unk_id', 'unk', model.unk_id);
+    } else if (isObject(vocab)) {
+      const tokens = Object.keys(vocab);
+      for (const token of tokens) checkId('model.vocab', token, vocab[token]);
+      checkCount('model.vocab', tokens.length);
+    }
+    if (Array.isArray(model.merges)) checkCount('model.merges', model.merges.length);
+  }
+  if (Array.isArray(json.added_tokens)) {
+    json.added_tokens.forEach((t: unknown, i) => {
+      if (isObject(t)) checkId(`added_tokens[${i}]`, t.content, t.id);
+    });
+    checkCount('added_tokens', json.added_tokens.length);
+  }
+  const processors = (p: unknown): Json[] =>
+    !isObject(p) ? [] : Array.isArray(p.processors) ? p.processors.flatMap(processors) : [p];
+  for (const p of processors(json.post_processor)) {
+    const kind = typeof p.type === 'string' ? p.type : 'post_processor';
+    for (const key of ['sep', 'cls']) {
+      const pair = p[key];
+      if (Array.isArray(pair)) checkId(`post_processor ${kind}.${key}`, pair[0], pair[1]);
+    }
+    if (isObject(p.special_tokens)) {
+      for (const [name, t] of Object.entries(p.special_tokens)) {
+        const ids = isObject(t) && Array.isArray(t.ids) ? t.ids : [];
+        for (const id of ids) checkId(`post_processor ${kind}.special_tokens`, name, id);
+        checkCount(`post_processor ${kind}.special_tokens[${shownToken(name)}].ids`, ids.length);
+      }
+    }
+  }
+}
+
 export interface CharTokenizerOptions {
   /** One of `specials`, emitted for characters outside `chars`; without it they are dropped. */
   unkToken?: string;

@@ -15,6 +15,7 @@ import { FilesInterceptor } from '@nestjs/platform-express';
 import { ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentPrincipal } from '../auth/principal';
+import { clientGone } from '../common/client-gone';
 import type { Principal } from '../auth/principal';
 import { DomainError } from '../common/domain-error';
 import { Body as BodyOf, Doc, Fails, Returns, ReturnsTarGz } from '../openapi/decorators';
@@ -31,7 +32,7 @@ export class ModelsController {
   /** Multipart `files` (the Hugging Face files) + optional `name`, or JSON {"builtin": name}. */
   @Doc(
     'Register a base model',
-    'Upload the Hugging Face files (multipart `files`: config.json, model.safetensors or shards + index, tokenizer.json, tokenizer_config.json, ...) or register a built-in model with JSON `{"builtin": "arith-tiny"}`. Uploads are validated by the engine (architecture, every tensor, tokenizer vs vocabulary) before anything is stored.',
+    'Upload the Hugging Face files (multipart `files`: config.json, model.safetensors or shards + index, tokenizer.json, tokenizer_config.json, ...) or register a built-in model with JSON `{"builtin": "arith-tiny"}`. Uploads are checked before anything is stored, off the event loop and within a time budget: config, every safetensors header (names, dtypes, shapes, offsets) against the architecture, tokenizer ids against the vocabulary; tensor data is never decoded. An upload whose client disconnects before it is committed is not stored.',
   )
   @ApiConsumes('multipart/form-data', 'application/json')
   @BodyOf('RegisterModelDto', {
@@ -51,8 +52,9 @@ export class ModelsController {
     @CurrentPrincipal() principal: Principal,
     @Body() dto: RegisterModelDto,
     @UploadedFiles() files: UploadedFile[] | undefined,
+    @Res({ passthrough: true }) res: Response,
   ): Promise<ModelView> {
-    if (files?.length) return this.models.uploadModel(principal, dto.name, files);
+    if (files?.length) return this.models.uploadModel(principal, dto.name, files, clientGone(res));
     if (dto.builtin) return this.models.registerBuiltin(dto.builtin);
     throw new DomainError('VALIDATION_FAILED', 'send multipart files or {"builtin": name}', [
       { field: 'files', reason: 'no files uploaded and no built-in model named' },

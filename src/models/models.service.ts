@@ -17,8 +17,11 @@ import { ACTIVE_RUN_STATUSES, RunEntity } from '../runs/run.entity';
 import { ArtifactStore } from '../storage/artifact-store';
 import { ModelEntity } from './model.entity';
 import type { ModelSource } from './model.entity';
-import { isAllowedModelFile, validateModelDir } from './model-files';
+import { APP_CONFIG } from '../config/app-config';
+import type { AppConfig } from '../config/app-config';
+import { isAllowedModelFile } from './model-files';
 import type { ValidatedModel } from './model-files';
+import { UploadAbortedError, validateModelDir } from './model-validation';
 
 export interface ModelView {
   id: string;
@@ -99,11 +102,15 @@ export class ModelsService {
     return view(row);
   }
 
-  /** Validates uploaded files with the engine, then stores them; nothing is kept when invalid. */
+  /**
+   * Validates uploaded files, then stores them; nothing is kept when they are invalid or when
+   * `signal` says the client went away before the model was committed.
+   */
   async uploadModel(
     principal: Principal,
     name: string | undefined,
     files: UploadedFile[],
+    signal?: AbortSignal,
   ): Promise<ModelView> {
     const scratch = await this.store.scratchDir();
     try {
@@ -132,7 +139,16 @@ export class ModelsService {
         await fs.rename(f.path, join(scratch, f.originalname));
       }
       const modelName = name?.trim() || `model-${new Date().toISOString()}`;
-      return view(await this.storeValidated(principal.owner, modelName, 'upload', scratch, null));
+      return view(
+        await this.storeValidated(principal.owner, modelName, 'upload', scratch, null, signal),
+      );
+    } catch (err) {
+      if (err instanceof UploadAbortedError)
+        this.log.log(
+          { owner: principal.owner },
+          'model upload aborted by its client; nothing stored',
+        );
+      throw err;
     } finally {
       await fs.rm(scratch, { recursive: true, force: true });
       await Promise.all(files.map((f) => fs.rm(f.path, { force: true })));
@@ -184,10 +200,18 @@ export class ModelsService {
     source: ModelSource,
     scratch: string,
     sourceRunId: string | null,
+    signal?: AbortSignal,
   ): Promise<ModelEntity> {
-    const row = this.rowFor(await validateModelDir(scratch), owner, name, source, sourceRunId, '');
+    // Off the event loop; an upload's check within the configured budget (the service's own
+    // models, built-in and trained, have none).
+    const validated = await validateModelDir(scratch, {
+      timeoutMs: source === 'upload' ? this.config.uploadValidationTimeoutMs : undefined,
+      signal,
+    });
+    const row = this.rowFor(validated, owner, name, source, sourceRunId, '');
     // The row and the files appear together: the insert runs in a transaction that commits only
-    // after the directory is in place, and the directory is removed if the insert fails.
+    // after the directory is in place, and the directory is removed if the insert fails or the
+    // client has gone away by then (the last moment an upload can still be refused).
     return this.models.manager.transaction(async (tx) => {
       if (source === 'upload' && owner !== null) {
         await lockOwner(tx, OwnerLock.Models, owner);
@@ -198,6 +222,7 @@ export class ModelsService {
       await tx.update(ModelEntity, saved.id, { storageKey: saved.storageKey });
       try {
         await this.store.putDir(saved.storageKey, scratch);
+        if (signal?.aborted) throw new UploadAbortedError();
       } catch (err) {
         await this.store.remove(saved.storageKey);
         throw err;
