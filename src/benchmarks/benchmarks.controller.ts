@@ -50,7 +50,7 @@ export class BenchmarksController {
     @UploadedFile() file: { buffer: Buffer } | undefined,
   ): Promise<BenchmarkView> {
     const text = file ? file.buffer.toString('utf8') : dto.jsonl;
-    if (text === undefined) {
+    if (text === undefined || text === null) {
       throw new DomainError(
         'VALIDATION_FAILED',
         'send the JSONL as multipart `file` or as `jsonl`',
