@@ -82,7 +82,7 @@ export class BenchmarksController {
   @ApiQuery({
     name: 'offset',
     required: false,
-    schema: { type: 'integer', minimum: 0, default: 0 },
+    schema: { type: 'integer', minimum: 0, maximum: 2147483647, default: 0 },
   })
   @ApiQuery({
     name: 'limit',

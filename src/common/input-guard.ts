@@ -5,9 +5,14 @@ export const MAX_INPUT_DEPTH = 32;
 
 /**
  * Object keys no request may carry: they reach prototypes when a value is merged or looked up by
- * key, and no field of the API has these names.
+ * key (`__proto__`, `constructor`, `toString`, `hasOwnProperty`, ... every member of
+ * Object.prototype), and no field of the API has these names.
  */
-const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const RESERVED_KEYS = new Set([
+  '__proto__',
+  'prototype',
+  ...Object.getOwnPropertyNames(Object.prototype),
+]);
 
 const NUL = '\u0000';
 
