@@ -5,6 +5,7 @@ import type { Principal } from '../auth/principal';
 import { canSee, isAdmin } from '../auth/principal';
 import { BenchmarksService } from '../benchmarks/benchmarks.service';
 import { DomainError, notFound } from '../common/domain-error';
+import { redactPaths } from '../common/redact';
 import { ActiveJobs, WorkerStopping } from '../common/worker-stopping';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
@@ -188,7 +189,11 @@ export class EvaluationsService {
         {
           status: 'failed',
           finishedAt: new Date(),
-          error: (err instanceof Error ? err.message : String(err)).slice(0, 2000),
+          // Shown to the evaluation's owner: no server paths in it.
+          error: redactPaths(
+            err instanceof Error ? err.message : String(err),
+            this.config.artifactDir,
+          ).slice(0, 2000),
         },
       );
       return 'failed';
