@@ -184,7 +184,8 @@ class Gen {
   mutate(base: Record<string, unknown>): Record<string, unknown> {
     const o: Record<string, unknown> = { ...base };
     const keys = Object.keys(o);
-    for (let i = 1 + this.int(2); i > 0; i--) {
+    // Often one field only, so that the others stay valid and the hostile value reaches the service.
+    for (let i = this.chance(0.5) ? 1 : 1 + this.int(3); i > 0; i--) {
       const k = this.pick(keys);
       if (this.chance(0.15)) delete o[k];
       else o[k] = this.chance(0.5) ? this.str() : this.value();
@@ -378,9 +379,12 @@ class Gen {
       }
       // api keys (admin routes)
       case 18:
-        return c('apikeys.post', 'POST', '/api-keys', {
-          body: this.mutate({ name: 'k', owner: `o${this.int(1000)}`, role: 'user' }),
-        });
+        return {
+          ...c('apikeys.post', 'POST', '/api-keys', {
+            body: this.mutate({ name: 'k', owner: `o${this.int(1000)}`, role: 'user' }),
+          }),
+          key: this.chance(0.9) ? 'admin' : key, // a user key only gets 403 here
+        };
       case 19:
         return c('apikeys.delete', 'DELETE', `/api-keys/${this.pathId()}`);
       // bodies nested very deep, malformed or of the wrong type, on every POST route
