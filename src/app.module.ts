@@ -5,6 +5,7 @@ import { AuthModule } from './auth/auth.module';
 import { BenchmarksModule } from './benchmarks/benchmarks.module';
 import { BootstrapService } from './common/bootstrap.service';
 import { HttpErrorFilter } from './common/http-error.filter';
+import { errSerializer, reqSerializer } from './common/redact';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -46,6 +47,11 @@ export class AppModule {
                 'req.headers["x-api-key"]',
               ],
               censor: '[redacted]',
+            },
+            // Logged errors lose SQL parameters and server paths; URLs lose keys in their query.
+            serializers: {
+              err: errSerializer(config.artifactDir),
+              req: reqSerializer(config.adminKey ? [config.adminKey] : []),
             },
             autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
             customProps: () => ({ process: opts.worker ? 'api+worker' : 'api' }),

@@ -12,6 +12,7 @@ import { AppModule } from './app.module';
 import { checkArtifactDir } from './config/app-config';
 import type { AppConfig } from './config/app-config';
 import { validationPipe } from './common/validation';
+import { applySecurityHeaders } from './common/security-headers';
 import { MetricsService } from './metrics/metrics.service';
 import { mountApiDocs } from './openapi/api-docs';
 
@@ -24,6 +25,7 @@ export async function createApi(config: AppConfig): Promise<INestApplication> {
     },
   );
   app.useLogger(app.get(Logger));
+  applySecurityHeaders(app, config);
   app.use(app.get(MetricsService).httpMiddleware());
   app.useGlobalPipes(validationPipe());
   app.useBodyParser('json', { limit: '2mb' });

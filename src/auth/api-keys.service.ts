@@ -4,12 +4,17 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
-import { DomainError, notFound } from '../common/domain-error';
+import { DomainError, notFound, validationFailed } from '../common/domain-error';
 import { ApiKeyEntity } from './api-key.entity';
 import type { ApiKeyRole } from './api-key.entity';
 import type { Principal } from './principal';
 
+/**
+ * The owner of the bootstrap admin key (RZERO_ADMIN_KEY). Reserved: a user key with this owner
+ * would see and delete what the bootstrap key made, so only admin keys may have it (in any case).
+ */
 export const ADMIN_OWNER = 'admin';
+export const isReservedOwner = (owner: string): boolean => owner.toLowerCase() === ADMIN_OWNER;
 
 export interface ApiKeyView {
   id: string;
@@ -50,6 +55,9 @@ export class ApiKeysService {
     }
     const row = await this.keys.findOne({ where: { keyHash: hash, revokedAt: IsNull() } });
     if (!row) return null;
+    // A user key under the reserved owner (made before it was reserved; the migration revokes
+    // them) never acts as that owner.
+    if (row.role !== 'admin' && isReservedOwner(row.owner)) return null;
     // Best effort, not awaited by the request.
     void this.keys.update(row.id, { lastUsedAt: new Date() }).catch(() => undefined);
     return { keyId: row.id, owner: row.owner, role: row.role };
@@ -60,6 +68,14 @@ export class ApiKeysService {
     owner: string;
     role: ApiKeyRole;
   }): Promise<CreatedApiKey> {
+    if (input.role !== 'admin' && isReservedOwner(input.owner)) {
+      throw validationFailed([
+        {
+          field: 'owner',
+          reason: `"${ADMIN_OWNER}" is reserved for the bootstrap admin key and admin keys`,
+        },
+      ]);
+    }
     const key = `rz_${randomBytes(24).toString('base64url')}`;
     const webhookSecret = `whsec_${randomBytes(24).toString('base64url')}`;
     const row = await this.keys.save(

@@ -50,7 +50,7 @@ export class BenchmarksController {
     @UploadedFile() file: { buffer: Buffer } | undefined,
   ): Promise<BenchmarkView> {
     const text = file ? file.buffer.toString('utf8') : dto.jsonl;
-    if (text === undefined) {
+    if (text === undefined || text === null) {
       throw new DomainError(
         'VALIDATION_FAILED',
         'send the JSONL as multipart `file` or as `jsonl`',
@@ -82,7 +82,7 @@ export class BenchmarksController {
   @ApiQuery({
     name: 'offset',
     required: false,
-    schema: { type: 'integer', minimum: 0, default: 0 },
+    schema: { type: 'integer', minimum: 0, maximum: 2147483647, default: 0 },
   })
   @ApiQuery({
     name: 'limit',

@@ -59,7 +59,13 @@ export class BenchmarksService {
     domain: DomainName,
     jsonl: string,
   ): Promise<BenchmarkView> {
-    const { items, errors } = parseBenchmarkJsonl(jsonl);
+    const parsed = parseBenchmarkJsonl(jsonl);
+    const { items } = parsed;
+    // Postgres refuses 0x00 in text: a "\u0000" escape in a line is the line's error, not a 500.
+    const bad = new Set(parsed.errors.map((e) => e.line));
+    const errors = [...parsed.errors, ...nulLines(jsonl).filter((e) => !bad.has(e.line))].sort(
+      (a, b) => a.line - b.line,
+    );
     if (errors.length > 0) {
       const shown = errors.slice(0, 100);
       throw new DomainError(
@@ -211,7 +217,8 @@ export class BenchmarksService {
     ids: string[],
   ): Promise<{ sets: BenchmarkSet[]; idByName: Record<string, string> }> {
     const sets: BenchmarkSet[] = [];
-    const idByName: Record<string, string> = {};
+    // No prototype: a benchmark named "__proto__" or "constructor" is just a name here.
+    const idByName = Object.create(null) as Record<string, string>;
     for (const id of ids) {
       const b = await this.benchmarks.findOneByOrFail({ id });
       const rows = await this.items.find({ where: { benchmarkId: id }, order: { index: 'ASC' } });
@@ -223,6 +230,28 @@ export class BenchmarksService {
     }
     return { sets, idByName };
   }
+}
+
+/** Lines whose question or answer holds a NUL character (from a `\u0000` escape). */
+const STORED_FIELDS = ['question', 'problem', 'answer'];
+function nulLines(jsonl: string): { line: number; reason: string }[] {
+  const out: { line: number; reason: string }[] = [];
+  jsonl.split('\n').forEach((text, i) => {
+    if (!text.includes('\\u0000') && !text.includes('\u0000')) return;
+    let row: unknown;
+    try {
+      row = JSON.parse(text);
+    } catch {
+      return; // the parser reports this line already
+    }
+    if (typeof row !== 'object' || row === null) return;
+    for (const [field, v] of Object.entries(row)) {
+      if (STORED_FIELDS.includes(field) && typeof v === 'string' && v.includes('\u0000')) {
+        out.push({ line: i + 1, reason: `${field} must not contain NUL (\\u0000) characters` });
+      }
+    }
+  });
+  return out;
 }
 
 export function view(b: BenchmarkEntity): BenchmarkView {

@@ -1,7 +1,18 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  Inject,
+  Logger,
+  Optional,
+} from '@nestjs/common';
 import type { Response } from 'express';
+import { APP_CONFIG } from '../config/app-config';
+import type { AppConfig } from '../config/app-config';
 import { DomainError } from './domain-error';
 import type { FieldIssue } from './domain-error';
+import { redactPaths } from './redact';
 
 /** The API's one error body. */
 export interface ErrorBody {
@@ -11,14 +22,19 @@ export interface ErrorBody {
   errors?: FieldIssue[];
 }
 
-/** Maps DomainError codes, Nest's HttpExceptions and anything unexpected to ErrorBody. */
+/**
+ * Maps DomainError codes, Nest's HttpExceptions and anything unexpected to ErrorBody; no body
+ * names a server path (an engine message may quote the file it read).
+ */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
   private readonly log = new Logger('HttpErrorFilter');
 
+  constructor(@Optional() @Inject(APP_CONFIG) private readonly config?: AppConfig) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
-    const body = toErrorBody(exception);
+    const body = withoutPaths(toErrorBody(exception), this.config?.artifactDir);
     if (body.statusCode >= 500) {
       this.log.error({ err: exception }, 'unhandled error');
     }
@@ -29,6 +45,14 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (exception instanceof DomainError) res.set(exception.headers);
     res.status(body.statusCode).json(body);
   }
+}
+
+function withoutPaths(body: ErrorBody, artifactDir?: string): ErrorBody {
+  const out: ErrorBody = { ...body, message: redactPaths(body.message, artifactDir) };
+  if (body.errors) {
+    out.errors = body.errors.map((e) => ({ ...e, reason: redactPaths(e.reason, artifactDir) }));
+  }
+  return out;
 }
 
 export function toErrorBody(exception: unknown): ErrorBody {

@@ -3,6 +3,7 @@ import type { ArgumentMetadata } from '@nestjs/common';
 import type { ValidationError } from 'class-validator';
 import { DomainError, validationFailed } from './domain-error';
 import type { FieldIssue } from './domain-error';
+import { inspectInput } from './input-guard';
 
 function flatten(errors: ValidationError[], prefix = ''): FieldIssue[] {
   const out: FieldIssue[] = [];
@@ -25,6 +26,12 @@ export interface AlsoChecked {
 
 class AppValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // Before any decorator runs: too deep a body would overflow the validator's recursion, and a
+    // NUL character or a prototype key must never reach Postgres or an object lookup.
+    if (metadata.type === 'body' || metadata.type === 'query' || metadata.type === 'param') {
+      const issue = inspectInput(value, metadata.data ?? '', metadata.data ?? metadata.type);
+      if (issue) throw validationFailed([issue]);
+    }
     try {
       return await super.transform(value, metadata);
     } catch (err) {
@@ -51,8 +58,22 @@ export const ParseId = new ParseUUIDPipe({
   exceptionFactory: () => validationFailed([{ field: 'id', reason: 'must be a UUID' }]),
 });
 
-/** An integer query parameter, reported by name when it is not one. */
-export const parseIntQuery = (field: string): ParseIntPipe =>
-  new ParseIntPipe({
-    exceptionFactory: () => validationFailed([{ field, reason: 'must be an integer' }]),
-  });
+/**
+ * An integer query parameter in [0, 2^31 - 1] (what a Postgres integer, OFFSET or LIMIT takes),
+ * reported by name when it is not one.
+ */
+class BoundedIntPipe extends ParseIntPipe {
+  constructor(private readonly field: string) {
+    super({ exceptionFactory: () => BoundedIntPipe.bad(field) });
+  }
+  private static bad(field: string): DomainError {
+    return validationFailed([{ field, reason: 'must be an integer in [0, 2147483647]' }]);
+  }
+  override async transform(value: string, metadata: ArgumentMetadata): Promise<number> {
+    const n = await super.transform(value, metadata);
+    if (!Number.isSafeInteger(n) || n < 0 || n > 2_147_483_647)
+      throw BoundedIntPipe.bad(this.field);
+    return n;
+  }
+}
+export const parseIntQuery = (field: string): ParseIntPipe => new BoundedIntPipe(field);

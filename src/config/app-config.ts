@@ -47,6 +47,11 @@ export interface AppConfig {
   webhookAllowedHosts: string[];
   /** Worker process: serve GET /metrics on this port (0: not served; the api serves its own). */
   metricsPort: number;
+  /**
+   * Origins other web pages may call the API from (RZERO_CORS_ORIGINS, comma-separated; `*` for
+   * any). Empty: no CORS headers, so browsers allow only same-origin pages (the panel at /admin).
+   */
+  corsOrigins: string[];
 }
 
 export class ConfigError extends Error {
@@ -113,6 +118,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`,
     );
   }
+  const corsOrigins = (env.RZERO_CORS_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o !== '');
+  for (const origin of corsOrigins) {
+    if (origin === '*') continue;
+    let ok = false;
+    try {
+      const u = new URL(origin);
+      ok = (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === origin;
+    } catch {
+      ok = false;
+    }
+    if (!ok) {
+      problems.push(
+        `RZERO_CORS_ORIGINS: ${JSON.stringify(origin)} is not an origin (scheme://host[:port], no path or trailing slash) or *`,
+      );
+    }
+  }
+  if (corsOrigins.includes('*') && corsOrigins.length > 1) {
+    problems.push('RZERO_CORS_ORIGINS: * cannot be combined with other origins');
+  }
   const config: AppConfig = {
     port: int('PORT', 3000, 0, 65535),
     databaseUrl: url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/rzero', [
@@ -142,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     webhookBackoffMs: int('RZERO_WEBHOOK_BACKOFF_MS', 2_000, 10, 600_000),
     webhookAllowedHosts: [...parseAllowedHosts(env.RZERO_WEBHOOK_ALLOWED_HOSTS)],
     metricsPort: int('RZERO_METRICS_PORT', 0, 0, 65535),
+    corsOrigins,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

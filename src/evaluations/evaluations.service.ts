@@ -6,6 +6,7 @@ import { canSee, isAdmin } from '../auth/principal';
 import { BenchmarksService } from '../benchmarks/benchmarks.service';
 import { DomainError, notFound } from '../common/domain-error';
 import { lockOwner, OwnerLock } from '../common/owner-lock';
+import { redactPaths } from '../common/redact';
 import { ActiveJobs, WorkerStopping } from '../common/worker-stopping';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
@@ -213,7 +214,11 @@ export class EvaluationsService {
         {
           status: 'failed',
           finishedAt: new Date(),
-          error: (err instanceof Error ? err.message : String(err)).slice(0, 2000),
+          // Shown to the evaluation's owner: no server paths in it.
+          error: redactPaths(
+            err instanceof Error ? err.message : String(err),
+            this.config.artifactDir,
+          ).slice(0, 2000),
         },
       );
       return 'failed';

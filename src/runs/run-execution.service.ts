@@ -14,6 +14,7 @@ import { ModelsService } from '../models/models.service';
 import { ModelEntity } from '../models/model.entity';
 import { JobQueue } from '../queue/job-queue.service';
 import { ActiveJobs, WorkerStopping } from '../common/worker-stopping';
+import { redactPaths } from '../common/redact';
 import { ArtifactStore } from '../storage/artifact-store';
 import { coevolveInThread } from '../engine-runtime/engine-thread';
 import { RunRecorder } from './run-recorder';
@@ -143,10 +144,11 @@ export class RunExecutionService {
         this.log.log(log, 'run canceled');
         return 'canceled';
       }
-      const message = (err instanceof Error ? `${err.name}: ${err.message}` : String(err)).slice(
-        0,
-        2000,
-      );
+      // The run's error is shown to its owner: no server paths in it.
+      const message = redactPaths(
+        err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+        this.config.artifactDir,
+      ).slice(0, 2000);
       this.log.error({ ...log, err }, 'run failed');
       await this.finish(recorder, run, 'failed', message).catch((e2) => {
         if (!(e2 instanceof StaleAttemptError)) throw e2;

@@ -2,6 +2,9 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import type { RunStatus } from '../run.entity';
 
+/** The largest value of a Postgres integer column (iterations, offsets). */
+const INT4_MAX = 2_147_483_647;
+
 export class ListRunsQuery {
   @IsOptional()
   @IsIn(['queued', 'running', 'succeeded', 'failed', 'canceled'])
@@ -25,6 +28,7 @@ export class ListCurriculumQuery {
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  @Max(INT4_MAX)
   iteration?: number;
 
   @IsOptional()
@@ -40,6 +44,7 @@ export class ListCurriculumQuery {
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  @Max(INT4_MAX)
   offset?: number;
 
   @IsOptional()
@@ -55,6 +60,7 @@ export class DownloadQuery {
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  @Max(INT4_MAX)
   iteration?: number;
 
   @IsOptional()

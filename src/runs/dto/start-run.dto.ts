@@ -45,10 +45,40 @@ export class StartRunDto {
     const body = (raw ?? {}) as { preset?: unknown; config?: unknown };
     const preset = body.preset ?? 'paper';
     const config = body.config ?? {};
-    if (typeof preset !== 'string' || !(preset in PRESETS)) return [];
+    if (typeof preset !== 'string' || !isPreset(preset)) return [];
     if (typeof config !== 'object' || config === null || Array.isArray(config)) return [];
     return resolveRunConfig(preset as PresetName, config as Record<string, unknown>).issues;
   }
+}
+
+/** A preset's own name (not `constructor`, `toString`, ... that `in` would find on the prototype). */
+export const isPreset = (name: string): name is PresetName => Object.hasOwn(PRESETS, name);
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * `overrides` without the fields `base` does not have as its own (each reported as unknown), so
+ * that no override names a prototype member (`toString`, `hasOwnProperty`, ...) of the config.
+ */
+function ownFieldsOnly(
+  base: Record<string, unknown>,
+  overrides: Record<string, unknown>,
+  path: string,
+  issues: FieldIssue[],
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(overrides)) {
+    const field = `${path}.${key}`;
+    if (!Object.hasOwn(base, key)) {
+      issues.push({ field, reason: 'unknown field' });
+      continue;
+    }
+    const sub = base[key];
+    out[key] =
+      isPlainObject(sub) && isPlainObject(value) ? ownFieldsOnly(sub, value, field, issues) : value;
+  }
+  return out;
 }
 
 /** The preset with the request's overrides, or every problem as request fields (`config.*`). */
@@ -56,16 +86,40 @@ export function resolveRunConfig(
   preset: PresetName,
   overrides: RZeroConfigOverrides | Record<string, unknown>,
 ): { config: RZeroConfig | null; issues: FieldIssue[] } {
+  if (typeof preset !== 'string' || !isPreset(preset)) {
+    return {
+      config: null,
+      issues: [
+        {
+          field: 'preset',
+          reason: `unknown preset ${JSON.stringify(String(preset).slice(0, 100))} (${Object.keys(PRESETS).join(' | ')})`,
+        },
+      ],
+    };
+  }
+  const issues: FieldIssue[] = [];
+  const own = isPlainObject(overrides)
+    ? ownFieldsOnly(
+        PRESETS[preset] as unknown as Record<string, unknown>,
+        overrides,
+        'config',
+        issues,
+      )
+    : overrides;
   try {
-    return { config: resolveConfig(preset, overrides), issues: [] };
+    const config = resolveConfig(preset, own);
+    return issues.length > 0 ? { config: null, issues } : { config, issues };
   } catch (err) {
     if (!(err instanceof RZeroConfigError)) throw err;
     return {
       config: null,
-      issues: err.issues.map((i) => ({
-        field: i.field === 'preset' ? 'preset' : `config.${i.field}`,
-        reason: i.reason,
-      })),
+      issues: [
+        ...issues,
+        ...err.issues.map((i) => ({
+          field: i.field === 'preset' ? 'preset' : `config.${i.field}`,
+          reason: i.reason,
+        })),
+      ],
     };
   }
 }
