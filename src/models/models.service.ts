@@ -17,8 +17,6 @@ import { ACTIVE_RUN_STATUSES, RunEntity } from '../runs/run.entity';
 import { ArtifactStore } from '../storage/artifact-store';
 import { ModelEntity } from './model.entity';
 import type { ModelSource } from './model.entity';
-import { APP_CONFIG } from '../config/app-config';
-import type { AppConfig } from '../config/app-config';
 import { isAllowedModelFile } from './model-files';
 import type { ValidatedModel } from './model-files';
 import { UploadAbortedError, validateModelDir } from './model-validation';

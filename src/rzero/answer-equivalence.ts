@@ -395,10 +395,11 @@ class LatexReader {
     }
     if (ONE_ARG.has(name)) return this.arg();
     if (FUNCTION_NAMES.has(name)) return name;
-    const accent = ACCENTS[name];
-    if (accent !== undefined) return this.arg() + accent;
+    // Own properties only: a macro named \constructor must not read Object.prototype's.
+    if (Object.hasOwn(ACCENTS, name)) return this.arg() + ACCENTS[name]!;
+    if (Object.hasOwn(SYMBOLS, name)) return SYMBOLS[name]!;
     // Unknown macros keep their name, so that different macros never read as equal.
-    return SYMBOLS[name] ?? (/^[A-Za-z]+$/.test(name) ? `\\${name}` : '');
+    return /^[A-Za-z]+$/.test(name) ? `\\${name}` : '';
   }
 
   private skipSpaces(): void {

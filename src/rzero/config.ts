@@ -239,7 +239,7 @@ export function resolveConfig(
   preset: PresetName = 'paper',
   overrides: RZeroConfigOverrides | Record<string, unknown> = {},
 ): RZeroConfig {
-  const base = PRESETS[preset];
+  const base = Object.hasOwn(PRESETS, preset) ? PRESETS[preset] : undefined;
   if (base === undefined) {
     throw new RZeroConfigError([
       { field: 'preset', reason: `unknown preset ${JSON.stringify(preset)} (paper | tiny)` },
@@ -297,7 +297,9 @@ function mergeInto(
   }
   for (const [key, value] of Object.entries(src)) {
     const field = path ? `${path}.${key}` : key;
-    if (!(key in target)) {
+    // Own fields only: "__proto__", "constructor" or "toString" are unknown fields, never a
+    // path into Object.prototype.
+    if (!Object.hasOwn(target, key)) {
       issues.push({ field, reason: 'unknown field' });
       continue;
     }

@@ -93,6 +93,11 @@ describe('answersEquivalent', () => {
     assert.equal(answersEquivalent('\\sin x', '\\sin  x'), true);
     assert.equal(answersEquivalent('\\tan\\theta', '\\tan \\theta'), true);
   });
+  test('macro names are never looked up on Object.prototype', () => {
+    assert.equal(latexToText('\\constructor'), '\\constructor');
+    assert.equal(latexToText('\\toString{x}'), '\\toStringx');
+    assert.equal(answersEquivalent('\\constructor', '\\hasOwnProperty'), false);
+  });
   test('reflexive on anything', () => {
     for (const s of ['', 'None', '\\frac{', '(((', 'x'])
       assert.equal(answersEquivalent(s, s), true);

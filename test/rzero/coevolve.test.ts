@@ -289,6 +289,25 @@ describe('R-Zero config', () => {
     resolveConfig('tiny');
   });
 
+  test('prototype names are unknown presets and fields, and never reach Object.prototype', () => {
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      assert.throws(
+        () => resolveConfig(name as 'tiny'),
+        (err: unknown) => err instanceof RZeroConfigError && err.issues[0]!.field === 'preset',
+      );
+    }
+    const toString = Object.prototype.toString;
+    const hostile = JSON.parse('{"__proto__": {"toString": 1}, "solver": {"constructor": 1}}');
+    assert.throws(
+      () => resolveConfig('tiny', hostile),
+      (err: unknown) =>
+        err instanceof RZeroConfigError &&
+        JSON.stringify(err.issues.map((i) => i.field).sort()) ===
+          JSON.stringify(['__proto__', 'solver.constructor']),
+    );
+    assert.equal(Object.prototype.toString, toString);
+  });
+
   test('every bad field is listed with its reason', () => {
     try {
       resolveConfig('tiny', {
