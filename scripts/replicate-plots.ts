@@ -59,7 +59,12 @@ export async function renderPlots(
         : r.label === 'Base Challenger'
           ? 1
           : Number(r.label.split(' ').at(-1));
-    const series = r.label === 'Base Challenger' ? 'Base Challenger' : 'R-Zero';
+    const series =
+      r.label === 'Base Challenger'
+        ? 'Base Challenger'
+        : r.label.startsWith('Oracle labels')
+          ? 'Oracle labels'
+          : 'R-Zero';
     for (const [benchmark, xs] of Object.entries(r.scores)) {
       for (const x of xs)
         if (Number.isFinite(x)) rows.push({ benchmark, iteration, accuracy: 100 * x, series });
@@ -74,7 +79,7 @@ export async function renderPlots(
         field: 'benchmark',
         type: 'nominal',
         title: null,
-        sort: ['arith-easy', 'arith-medium', 'arith-hard'],
+        sort: Object.keys(t1[0]?.scores ?? {}),
       },
     },
     resolve: { scale: { y: 'independent' } },

@@ -4,11 +4,18 @@
  * (docs/results.json).
  *
  *   npm run replicate -- [--seeds 1,2,3] [--jobs 2] [--work runs/replicate] [--out docs]
+ *                        [--base arith-tiny|<model dir>] [--preset tiny|paper]
  *                        [--set solver.lr=3e-5 ...]   (applied to every run; recorded in the report)
+ *
+ * First the gate (src/rzero/probe.ts, `npm run probe:domain`): the base model's majority votes on
+ * its own Challenger questions must be right on >= 60% of those inside the filter band, with a
+ * correct vote on >= 70%. A domain that fails it is not replicated (exit 1): change the domain.
+ * Benchmarks: arith-tiny's three for arith-tiny, arith-small's four for any other base.
  *
  * Runs per seed (each a `scripts/coevolve.js` child process, `--jobs` at a time, one per core:
  * the wasm backend is single-threaded):
  *   rzero            R-Zero, 3 iterations                     -> Table 1 rows "R-Zero it 1..3"
+ *   oracle           R-Zero with oracle labels, 3 iterations  -> the upper bound of the labels
  *   base-challenger  1 iteration, Challenger not trained      -> Table 1 row "Base Challenger"
  *   no-filter        1 iteration, filter off                  -> ablation (vs R-Zero it 1)
  *   no-repetition    1 iteration, repetition penalty off      -> ablation (vs R-Zero it 1)
@@ -22,10 +29,29 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync }
 import { join, resolve } from 'node:path';
 import { initBackend, loadModelDir, parseBackendRequest } from '../src/engine';
 import type { CausalLM } from '../src/engine';
-import { PromptRenderer, iterationDir, resolveConfig } from '../src/rzero';
-import type { BenchmarkScore, CoevolveResult, CurriculumItem, RZeroConfig } from '../src/rzero';
+import {
+  DEFAULT_PROBE,
+  PromptRenderer,
+  iterationDir,
+  probeDomain,
+  probeMarkdown,
+  resolveConfig,
+} from '../src/rzero';
+import type {
+  BenchmarkScore,
+  CoevolveResult,
+  CurriculumItem,
+  PresetName,
+  ProbeReport,
+  RZeroConfig,
+} from '../src/rzero';
 import { evaluateModel } from '../src/rzero/evaluation';
-import { ARITH_DOMAIN } from '../src/tasks/arith';
+import {
+  ARITH_BENCHMARK_NAMES,
+  ARITH_DOMAIN,
+  ARITH_SMALL_BENCHMARK_NAMES,
+  arithBenchmarkSets,
+} from '../src/tasks/arith';
 import { BUILTIN_MODELS } from './coevolve';
 import { ProgressBar } from './progress';
 import { renderPlots } from './replicate-plots';
@@ -39,6 +65,7 @@ interface Variant {
 
 const VARIANTS: Variant[] = [
   { name: 'rzero', label: 'R-Zero', iterations: 3, sets: [] },
+  { name: 'oracle', label: 'Oracle labels', iterations: 3, sets: ['solver.labels=oracle'] },
   {
     name: 'base-challenger',
     label: 'Base Challenger',
@@ -53,7 +80,16 @@ const VARIANTS: Variant[] = [
     sets: ['reward.repetitionPenalty=false'],
   },
 ];
-const BENCHES = ['arith-easy', 'arith-medium', 'arith-hard'];
+/** The benchmarks of a base model: arith-tiny's for arith-tiny, arith-small's for the others. */
+function benchesFor(base: string): string[] {
+  return base === 'arith-tiny' ? [...ARITH_BENCHMARK_NAMES] : [...ARITH_SMALL_BENCHMARK_NAMES];
+}
+/** The benchmarks the paper's shape is checked on: past the base model's distribution. */
+function frontierOf(benches: readonly string[]): string[] {
+  return benches.includes('arith-frontier')
+    ? benches.filter((b) => b !== 'arith-in')
+    : benches.filter((b) => b !== 'arith-easy');
+}
 /** Questions per (seed, iteration) for the Table 4 analogue. */
 const TABLE4_QUESTIONS = 200;
 
@@ -63,10 +99,20 @@ interface Args {
   work: string;
   out: string;
   set: string[];
+  base: string;
+  preset: PresetName;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { seeds: [1, 2, 3], jobs: 2, work: 'runs/replicate', out: 'docs', set: [] };
+  const a: Args = {
+    seeds: [1, 2, 3],
+    jobs: 2,
+    work: 'runs/replicate',
+    out: 'docs',
+    set: [],
+    base: 'arith-tiny',
+    preset: 'tiny',
+  };
   for (let i = 0; i < argv.length; i += 2) {
     const [key, value] = [argv[i]!, argv[i + 1]];
     if (value === undefined) throw new Error(`missing value for ${key}`);
@@ -75,6 +121,8 @@ function parseArgs(argv: string[]): Args {
     else if (key === '--work') a.work = value;
     else if (key === '--out') a.out = value;
     else if (key === '--set') a.set.push(value);
+    else if (key === '--base') a.base = value;
+    else if (key === '--preset') a.preset = value as PresetName;
     else throw new Error(`unknown option ${key}`);
   }
   return a;
@@ -93,14 +141,18 @@ const completed = (j: Job): number => {
   return n;
 };
 
-function runJob(j: Job, extraSets: string[]): Promise<void> {
+function runJob(j: Job, extraSets: string[], a: Args): Promise<void> {
   const script = resolve(__dirname, 'coevolve.js');
   const args = [
     script,
     '--base',
-    'arith-tiny',
+    a.base,
     '--preset',
-    'tiny',
+    a.preset,
+    '--domain',
+    'arith',
+    '--benchmarks',
+    benchesFor(a.base).join(','),
     '--work',
     j.dir,
     '--report',
@@ -132,7 +184,8 @@ function runJob(j: Job, extraSets: string[]): Promise<void> {
   });
 }
 
-async function runAll(jobs: Job[], concurrency: number, extraSets: string[]): Promise<void> {
+async function runAll(jobs: Job[], a: Args): Promise<void> {
+  const [concurrency, extraSets] = [a.jobs, a.set];
   const total = jobs.reduce((n, j) => n + j.variant.iterations, 0);
   const bar = new ProgressBar('replicate iterations', total);
   const tick = () => bar.update(jobs.reduce((n, j) => n + completed(j), 0));
@@ -142,7 +195,7 @@ async function runAll(jobs: Job[], concurrency: number, extraSets: string[]): Pr
   // A failed run does not stop the others; the failures are reported together at the end.
   const worker = async () => {
     for (let j = queue.shift(); j; j = queue.shift()) {
-      await runJob(j, extraSets).catch((err: Error) => failures.push(err.message));
+      await runJob(j, extraSets, a).catch((err: Error) => failures.push(err.message));
     }
   };
   try {
@@ -180,6 +233,7 @@ async function table4(
   iterations: number,
 ): Promise<Table4Row[]> {
   const config = resolveConfig('tiny', { evaluation: { maxItems: 0, maxNewTokens: 160 } });
+  // (greedy answers with a generous budget: the config only sizes the decoding)
   const dirs: [string, string][] = [['base', baseDir]];
   for (let k = 1; k <= iterations; k++)
     dirs.push([`solver ${k}`, join(iterationDir(j.dir, k), 'solver')]);
@@ -272,8 +326,9 @@ export interface Table1Row {
   scores: Record<string, number[]>;
 }
 
-function table1(results: Map<string, CoevolveResult[]>): Table1Row[] {
+function table1(results: Map<string, CoevolveResult[]>, benches: readonly string[]): Table1Row[] {
   const rz = results.get('rzero') ?? [];
+  const oracle = results.get('oracle') ?? [];
   const rows: Table1Row[] = [];
   const row = (
     label: string,
@@ -281,22 +336,24 @@ function table1(results: Map<string, CoevolveResult[]>): Table1Row[] {
     runs: CoevolveResult[],
   ) => {
     const scores: Record<string, number[]> = {};
-    for (const b of BENCHES) scores[b] = runs.map((r) => greedy(pick(r) ?? [], b));
+    for (const b of benches) scores[b] = runs.map((r) => greedy(pick(r) ?? [], b));
     rows.push({ label, scores });
   };
   row('Base', (r) => r.baseScores, rz.slice(0, 1)); // greedy decoding of one model: identical in every seed
   row('Base Challenger', (r) => r.iterations[0]?.scores, results.get('base-challenger') ?? []);
   for (let k = 1; k <= 3; k++) row(`R-Zero iteration ${k}`, (r) => r.iterations[k - 1]?.scores, rz);
+  for (let k = 1; k <= 3; k++)
+    row(`Oracle labels iteration ${k}`, (r) => r.iterations[k - 1]?.scores, oracle);
   return rows;
 }
 
 /** The paper's findings, checked on the measured means (stated, not tuned for). */
-function shapeChecks(t1: Table1Row[], t4: Table4Row[]): string[] {
+function shapeChecks(t1: Table1Row[], t4: Table4Row[], frontier: readonly string[]): string[] {
   const m = (label: string, b: string) =>
     meanStd(t1.find((r) => r.label === label)?.scores[b] ?? []).mean;
   const yes = (ok: boolean) => (ok ? 'yes' : '**no**');
   const out = ["**The paper's shape, on these numbers** (means over seeds):", ''];
-  for (const b of ['arith-medium', 'arith-hard']) {
+  for (const b of frontier) {
     const [base, bc, r1, r2, r3] = [
       'Base',
       'Base Challenger',
@@ -332,16 +389,82 @@ function markdownTable(header: string[], rows: string[][]): string {
   ].join('\n');
 }
 
+/** The gate on the base model (seed 1): refuses a domain whose majority labels are not usable. */
+async function gate(args: Args, baseDir: string, benches: string[]): Promise<ProbeReport> {
+  const c = resolveConfig(args.preset);
+  const { model, tokenizer } = await loadModelDir(baseDir, { requireTokenizer: true });
+  try {
+    process.stderr.write('the gate: the base model votes on its own Challenger questions\n');
+    return probeDomain({
+      model,
+      render: new PromptRenderer(tokenizer!, ARITH_DOMAIN.prompts),
+      domain: ARITH_DOMAIN,
+      benchmarks: arithBenchmarkSets(benches as Parameters<typeof arithBenchmarkSets>[0]),
+      options: {
+        ...DEFAULT_PROBE,
+        generation: c.challenger.generation,
+        voting: c.solver.voting,
+        filter: c.filter,
+        maxNewTokens: c.evaluation.maxNewTokens,
+      },
+    });
+  } finally {
+    model.dispose();
+  }
+}
+
+export interface DiagnosticsRow {
+  iteration: number;
+  /** Per seed: majority accuracy of the kept questions (oracle), reward accuracy, KL, ... */
+  keptMajorityAccuracy: number[];
+  rewardAccuracy: number[];
+  solverKl: number[];
+  trainingBefore: number[];
+  trainingAfter: number[];
+}
+
+/** The per-iteration diagnostics of the R-Zero runs, one value per seed. */
+function diagnosticsRows(runs: readonly CoevolveResult[]): DiagnosticsRow[] {
+  return [1, 2, 3].map((k) => {
+    const ds = runs.map((r) => r.iterations[k - 1]?.diagnostics).filter((d) => d !== undefined);
+    const keptAccuracy = (d: (typeof ds)[number]) => {
+      const rows = d.calibration?.kept ?? [];
+      const n = rows.reduce((a, r) => a + r.questions, 0);
+      return n === 0
+        ? NaN
+        : rows.reduce((a, r) => a + (r.majorityAccuracy ?? 0) * r.questions, 0) / n;
+    };
+    return {
+      iteration: k,
+      keptMajorityAccuracy: ds.map(keptAccuracy),
+      rewardAccuracy: ds.map((d) => d.rewardAccuracy ?? NaN),
+      solverKl: ds.map((d) => d.solverKl ?? NaN),
+      trainingBefore: ds.map((d) => d.solverOnTrainingQuestions?.before ?? NaN),
+      trainingAfter: ds.map((d) => d.solverOnTrainingQuestions?.after ?? NaN),
+    };
+  });
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const work = resolve(args.work);
   const t0 = Date.now();
+  const baseDir = BUILTIN_MODELS[args.base] ?? resolve(args.base);
+  const benches = benchesFor(args.base);
+  await initBackend(parseBackendRequest(process.env.RZERO_BACKEND));
+  const probe = await gate(args, baseDir, benches);
+  process.stderr.write(probeMarkdown(probe, DEFAULT_PROBE.votes));
+  if (!probe.gate.passed) {
+    throw new Error(
+      `the domain fails the gate (${probe.gate.reasons.join('; ')}): its majority labels are not worth training on; change the domain, not the replication`,
+    );
+  }
   const jobs: Job[] = args.seeds.flatMap((seed) =>
     VARIANTS.map((variant) => ({ variant, seed, dir: join(work, `${variant.name}-seed${seed}`) })),
   );
   // Longest jobs first, so the two cores finish together.
   jobs.sort((a, b) => b.variant.iterations - a.variant.iterations);
-  await runAll(jobs, args.jobs, args.set);
+  await runAll(jobs, args);
 
   const results = new Map<string, CoevolveResult[]>();
   for (const v of VARIANTS)
@@ -351,19 +474,19 @@ async function main(): Promise<void> {
     );
 
   process.stderr.write("Table 4 analogue: greedy answers to each iteration's questions\n");
-  await initBackend(parseBackendRequest(process.env.RZERO_BACKEND));
   const t4: Table4Row[] = [];
   for (const seed of args.seeds) {
     t4.push(
       ...(await table4(
         jobs.find((j) => j.variant.name === 'rzero' && j.seed === seed)!,
-        BUILTIN_MODELS['arith-tiny']!,
+        baseDir,
         seed,
         3,
       )),
     );
   }
-  const t1 = table1(results);
+  const t1 = table1(results, benches);
+  const diagnostics = diagnosticsRows(results.get('rzero') ?? []);
   const wallMinutes = (Date.now() - t0) / 60000;
 
   const outDir = resolve(args.out);
@@ -379,23 +502,41 @@ async function main(): Promise<void> {
     sets: args.set,
     config,
     wallMinutes,
+    base: args.base,
+    benchmarks: benches,
+    gate: probe,
     table1: t1,
     table4: t4,
+    diagnostics,
     runs: Object.fromEntries(results),
   };
   writeFileSync(join(outDir, 'results.json'), JSON.stringify(raw, null, 2) + '\n');
   writeFileSync(
     join(outDir, 'results.md'),
-    resultsMarkdown(args, config, t1, t4, results, wallMinutes, plots),
+    resultsMarkdown(
+      args,
+      config,
+      { t1, t4, benches, probe, diagnostics },
+      results,
+      wallMinutes,
+      plots,
+    ),
   );
   process.stderr.write(`wrote ${join(outDir, 'results.md')} in ${wallMinutes.toFixed(1)} min\n`);
+}
+
+interface Tables {
+  t1: Table1Row[];
+  t4: Table4Row[];
+  benches: string[];
+  probe: ProbeReport;
+  diagnostics: DiagnosticsRow[];
 }
 
 function resultsMarkdown(
   args: Args,
   config: RZeroConfig,
-  t1: Table1Row[],
-  t4: Table4Row[],
+  { t1, t4, benches, probe, diagnostics }: Tables,
   results: Map<string, CoevolveResult[]>,
   wallMinutes: number,
   plots: string[],
@@ -406,23 +547,49 @@ function resultsMarkdown(
   L.push(
     `Measured by \`npm run replicate --${[`--seeds ${args.seeds.join(',')}`, `--jobs ${args.jobs}`, ...args.set.map((s) => `--set ${s}`)].map((a) => ` ${a}`).join('')}\` on ${new Date().toISOString().slice(0, 10)}: ` +
       `seeds ${args.seeds.join(', ')}, ${args.jobs} runs at a time, ${wallMinutes.toFixed(0)} minutes wall time, wasm backend. ` +
-      "Base model: the shipped `arith-tiny` (assets/base-models/arith-tiny, recipe.json). Preset `tiny` with the command's `--set` overrides, if any " +
+      `Base model: \`${args.base}\` (its recipe.json). Preset \`${args.preset}\` with the command's \`--set\` overrides, if any ` +
       `(Challenger ${cfg.challenger.steps} steps x ${cfg.challenger.batch} x G=${cfg.challenger.groupSize}, lr ${cfg.challenger.lr}; ` +
       `N = ${cfg.challenger.questionsPerIteration} questions, m = ${cfg.votes} votes, band ${cfg.filter.minP}-${cfg.filter.maxP}; ` +
       `Solver ${cfg.solver.steps} steps x ${cfg.solver.batch} questions x G=${cfg.solver.groupSize}, lr ${cfg.solver.lr}; KL ${cfg.optim.klCoef}). ` +
       'Greedy accuracy in %, mean ± sample std over seeds.',
     '',
   );
+  L.push('## The gate (before any run)', '');
+  L.push(probeMarkdown(probe, DEFAULT_PROBE.votes), '');
   L.push('## Table 1 analogue: greedy accuracy on the built-in benchmarks', '');
   L.push(
     markdownTable(
-      ['model', ...BENCHES],
-      t1.map((r) => [r.label, ...BENCHES.map((b) => fmtPct(r.scores[b] ?? []))]),
+      ['model', ...benches],
+      t1.map((r) => [r.label, ...benches.map((b) => fmtPct(r.scores[b] ?? []))]),
     ),
   );
-  L.push('', 'The base model is decoded greedily, so its row is one measurement.', '');
+  L.push(
+    '',
+    'The base model is decoded greedily, so its row is one measurement. "Oracle labels" is the control: the same loop with the Solver trained on the true answers of its kept questions, the upper bound of what the labels can teach.',
+    '',
+  );
 
-  L.push(...shapeChecks(t1, t4), '');
+  L.push(...shapeChecks(t1, t4, frontierOf(benches)), '');
+  L.push('## Diagnostics of the R-Zero runs, per iteration', '');
+  L.push(
+    markdownTable(
+      [
+        'iteration',
+        'kept majority right',
+        'reward accuracy',
+        'Solver KL to its start',
+        'Solver on its training questions (before -> after)',
+      ],
+      diagnostics.map((d) => [
+        String(d.iteration),
+        fmtPct(d.keptMajorityAccuracy),
+        fmtPct(d.rewardAccuracy),
+        fmtNum(d.solverKl, 4),
+        `${fmtPct(d.trainingBefore)} -> ${fmtPct(d.trainingAfter)}`,
+      ]),
+    ),
+    '',
+  );
   L.push('## Table 4 analogue: the generated questions, per iteration', '');
   L.push(
     `Questions: the first ${TABLE4_QUESTIONS} oracle-answerable candidates Challenger t wrote for its Solver dataset. ` +
@@ -464,17 +631,17 @@ function resultsMarkdown(
   const rz1 = (results.get('rzero') ?? []).map((r) => r.iterations[0]?.scores ?? []);
   const abl = [
     ['R-Zero iteration 1', rz1],
-    ...VARIANTS.filter((v) => v.name !== 'rzero').map(
+    ...VARIANTS.filter((v) => v.iterations === 1).map(
       (v) =>
         [v.label, (results.get(v.name) ?? []).map((r) => r.iterations[0]?.scores ?? [])] as const,
     ),
   ] as [string, BenchmarkScore[][]][];
   L.push(
     markdownTable(
-      ['run', ...BENCHES],
+      ['run', ...benches],
       abl.map(([label, runs]) => [
         label,
-        ...BENCHES.map((b) => fmtPct(runs.map((s) => greedy(s, b)))),
+        ...benches.map((b) => fmtPct(runs.map((s) => greedy(s, b)))),
       ]),
     ),
   );

@@ -175,8 +175,12 @@ describe('admin panel in chromium (real api, worker, Postgres, Redis)', () => {
     await page.getByTestId('field-config.evaluation.maxItems').fill(String(c.evaluation!.maxItems));
     await page.getByTestId('field-config-json').fill(
       JSON.stringify({
-        challenger: { batch: c.challenger!.batch },
-        solver: { batch: c.solver!.batch, groupSize: c.solver!.groupSize },
+        challenger: { batch: c.challenger!.batch, miniBatch: c.challenger!.miniBatch },
+        solver: {
+          batch: c.solver!.batch,
+          miniBatch: c.solver!.miniBatch,
+          groupSize: c.solver!.groupSize,
+        },
       }),
     );
     await page.getByTestId('estimate').click();

@@ -37,7 +37,7 @@ describe('coevolve on the shipped arith-tiny model (CI-sized)', () => {
   });
   after(() => dirs.cleanup());
 
-  test('events: run, then per iteration the four phases, curriculum, scores, checkpoints', () => {
+  test('events: run, then per iteration the four phases, curriculum, scores, diagnostics, checkpoints', () => {
     const seq = full.events
       .filter(
         (e) =>
@@ -56,6 +56,7 @@ describe('coevolve on the shipped arith-tiny model (CI-sized)', () => {
       'phase.started:evaluation',
       'phase.finished:evaluation',
       'evaluation',
+      'diagnostics',
       'checkpoint',
       'checkpoint',
       'iteration.completed',

@@ -11,24 +11,28 @@ function CalibrationTable({ all, kept }: { all: CalibrationRow[]; kept: Calibrat
   const rows = all.filter((r, i) => r.questions > 0 || kept[i]!.questions > 0);
   if (rows.length === 0) return <p className="muted">No answerable question this iteration.</p>;
   return (
-    <table className="table compact" data-testid="calibration-table">
-      <caption>Majority right, by p^ (all valid questions · kept ones)</caption>
-      <TableHead columns={['p^', 'questions', 'majority right', 'kept', 'kept: majority right']} />
-      <tbody>
-        {rows.map((r) => {
-          const k = kept[r.k - 1]!;
-          return (
-            <tr key={r.k}>
-              <td>{r.p.toFixed(1)}</td>
-              <td>{r.questions}</td>
-              <td>{pct(r.majorityAccuracy)}</td>
-              <td>{k.questions}</td>
-              <td>{pct(k.majorityAccuracy)}</td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <div className="table-wrap">
+      <table data-testid="calibration-table">
+        <caption>Majority right, by p^ (all valid questions · kept ones)</caption>
+        <TableHead
+          columns={['p^', 'questions', 'majority right', 'kept', 'kept: majority right']}
+        />
+        <tbody>
+          {rows.map((r) => {
+            const k = kept[r.k - 1]!;
+            return (
+              <tr key={r.k}>
+                <td>{r.p.toFixed(1)}</td>
+                <td>{r.questions}</td>
+                <td>{pct(r.majorityAccuracy)}</td>
+                <td>{k.questions}</td>
+                <td>{pct(k.majorityAccuracy)}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
@@ -63,20 +67,22 @@ function DifficultyTable({ d }: { d: NonNullable<IterationDiagnostics['difficult
           ))}
         </select>
       </label>
-      <table className="table compact" data-testid="difficulty-table">
-        <caption>Share of questions by {measure}</caption>
-        <TableHead columns={[measure, ...sets.map(([n]) => n)]} />
-        <tbody>
-          {values.map((v) => (
-            <tr key={v}>
-              <td>{v}</td>
-              {sets.map(([n, h]) => (
-                <td key={n}>{share(h, v)}</td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <div className="table-wrap">
+        <table data-testid="difficulty-table">
+          <caption>Share of questions by {measure}</caption>
+          <TableHead columns={[measure, ...sets.map(([n]) => n)]} />
+          <tbody>
+            {values.map((v) => (
+              <tr key={v}>
+                <td>{v}</td>
+                {sets.map(([n, h]) => (
+                  <td key={n}>{share(h, v)}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </div>
   );
 }
