@@ -4,6 +4,7 @@
  * (curriculum at curriculum.stats, scores at evaluation, the iteration row and best iteration at
  * iteration.completed). Primary keys and ON CONFLICT make a redone step unable to duplicate rows.
  */
+import { pgSafe } from '../common/pg-text';
 import type { EntityManager } from 'typeorm';
 import type { CurriculumItem, Phase, RZeroEvent } from '../rzero';
 import { EventLogService } from '../events/event-log.service';
@@ -34,7 +35,9 @@ export class RunRecorder {
     private readonly onCancel: () => void,
   ) {}
 
-  async record(e: RZeroEvent): Promise<void> {
+  async record(event: RZeroEvent): Promise<void> {
+    // Generated text may hold NUL, which Postgres refuses: it is stored as U+FFFD.
+    const e = pgSafe(event);
     if (e.type === 'curriculum.item') {
       this.items.push(e.item);
       return;
