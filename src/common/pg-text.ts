@@ -3,21 +3,21 @@
  * Solver's answer) can hold it, so what a run persists goes through pgSafe first: every NUL in a
  * string or key becomes U+FFFD, and a value without one is returned as it is (no copy).
  */
-const NUL = /\u0000/g;
+const NUL = '\u0000';
 
 function hasNul(v: unknown, depth: number): boolean {
-  if (typeof v === 'string') return v.includes('\u0000');
+  if (typeof v === 'string') return v.includes(NUL);
   if (typeof v !== 'object' || v === null || depth > 64) return false;
   if (Array.isArray(v)) return v.some((x) => hasNul(x, depth + 1));
-  return Object.entries(v).some(([k, x]) => k.includes('\u0000') || hasNul(x, depth + 1));
+  return Object.entries(v).some(([k, x]) => k.includes(NUL) || hasNul(x, depth + 1));
 }
 
 function replace(v: unknown, depth: number): unknown {
-  if (typeof v === 'string') return v.replace(NUL, '\uFFFD');
+  if (typeof v === 'string') return v.replaceAll(NUL, '\uFFFD');
   if (typeof v !== 'object' || v === null || depth > 64) return v;
   if (Array.isArray(v)) return v.map((x) => replace(x, depth + 1));
   return Object.fromEntries(
-    Object.entries(v).map(([k, x]) => [k.replace(NUL, '\uFFFD'), replace(x, depth + 1)]),
+    Object.entries(v).map(([k, x]) => [k.replaceAll(NUL, '\uFFFD'), replace(x, depth + 1)]),
   );
 }
 
