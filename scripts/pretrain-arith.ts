@@ -14,10 +14,12 @@
  * - `tiny`: arith-tiny (0.9M, the v1 corpus), the model the demo and CI runs use.
  *
  * Resumable: every `--checkpointMinutes` (default 5) the model, the optimizer's moments and the
- * position in the corpus are written to `--checkpoint` (default .cache/pretrain/<model>); run the
- * same command again and it continues where it stopped, drawing the same documents in the same
- * order. `--maxMinutes M` stops (with a checkpoint) after M minutes, so a long pretraining can run
- * in slices; `--fresh 1` discards a checkpoint. A checkpoint of other settings is refused.
+ * position in the corpus are written to `--checkpoint` (default assets/pretrain/<model>, tracked,
+ * so a pretraining longer than one working session continues from a commit); run the same command
+ * again and it continues where it stopped, drawing the same documents in the same order. The
+ * checkpoint is deleted once the model is written. `--maxMinutes M` stops (with a checkpoint)
+ * after M minutes, and so does Ctrl-C or SIGTERM after the current step, so a long pretraining can
+ * run in slices; `--fresh 1` discards a checkpoint. A checkpoint of other settings is refused.
  *
  * The loss is the mean NLL of completion tokens (+ eos) given the prompt. Progress goes to stderr.
  */
@@ -122,7 +124,7 @@ const PROFILES: Record<ModelName, Profile> = {
     recipe: ARITH_SMALL_CORPUS_RECIPE,
     during: ['arith-in', 'arith-frontier', 'arith-wide'],
     final: ['arith-in', 'arith-frontier', 'arith-wide', 'arith-beyond'],
-    defaults: { steps: 8000, batch: 64, micro: 16, lr: 1e-3, warmup: 200 },
+    defaults: { steps: 6000, batch: 64, micro: 16, lr: 1e-3, warmup: 200 },
   },
 };
 
@@ -157,7 +159,7 @@ function parseArgs(argv: string[]): Args {
     evalItems: 100,
     init: '',
     corpusSeed: profile.recipe.seed,
-    checkpoint: `.cache/pretrain/${profile.title}`,
+    checkpoint: `assets/pretrain/${profile.title}`,
     checkpointMinutes: 5,
     maxMinutes: 0,
     fresh: 0,
@@ -432,6 +434,13 @@ async function main(): Promise<void> {
   let sliceTokens = 0;
   const firstStep = state.step;
   const stopAt = args.maxMinutes > 0 ? t0 + args.maxMinutes * 60_000 : Infinity;
+  // SIGINT/SIGTERM: finish the step, write a checkpoint, exit (the same command resumes).
+  let signalled = false;
+  const onSignal = () => {
+    signalled = true;
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   for (let step = state.step; step < args.steps; step++) {
     const prompts: number[][] = [];
     const completions: number[][] = [];
@@ -479,7 +488,9 @@ async function main(): Promise<void> {
       `step ${step + 1}/${args.steps} loss ${m.loss.toFixed(3)} lr ${lrAt(step, args).toExponential(1)} ${(sliceTokens / ((Date.now() - t0) / 1000)).toFixed(0)} tok/s`,
     );
     const done = step + 1 === args.steps;
-    const stopping = Date.now() >= stopAt;
+    // Training steps are synchronous: let a pending signal's handler run.
+    await new Promise((r) => setImmediate(r));
+    const stopping = Date.now() >= stopAt || signalled;
     if (!done && (stopping || Date.now() - lastCheckpoint >= args.checkpointMinutes * 60_000)) {
       await writeCheckpoint(ckpt, model, optim, tokDir, {
         ...state,
@@ -489,7 +500,7 @@ async function main(): Promise<void> {
       if (stopping) {
         bar.done();
         process.stderr.write(
-          `stopped after --maxMinutes ${args.maxMinutes} at step ${step + 1}; the same command resumes\n`,
+          `stopped (${signalled ? 'signal' : `--maxMinutes ${args.maxMinutes}`}) at step ${step + 1} with a checkpoint; the same command resumes\n`,
         );
         rmSync(tokDir, { recursive: true, force: true });
         return;
@@ -528,6 +539,8 @@ async function main(): Promise<void> {
   };
   writeFileSync(join(out, 'recipe.json'), JSON.stringify(recipeOut, null, 2) + '\n');
   writeFileSync(join(out, 'README.md'), modelCard(recipeOut));
+  // The model is written: its checkpoint has served.
+  rmSync(ckpt, { recursive: true, force: true });
   optim.dispose();
   model.dispose();
   process.stderr.write(`wrote ${out} in ${Math.round(elapsed())} s of training\n`);
