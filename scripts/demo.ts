@@ -29,11 +29,14 @@ import { createRzeroClient } from '../openapi/src';
 
 const t0 = Date.now();
 
-/** Overrides of the tiny preset (Challenger 4 steps, N = 128 questions, Solver 8 steps, 100 items per benchmark). */
+/**
+ * Overrides of the tiny preset: Challenger 2 steps of 16 prompts (8 updates), N = 128 questions,
+ * Solver 4 steps of 32 questions (16 updates), 100 items per benchmark.
+ */
 export const DEMO_CONFIG = {
   iterations: 2,
-  challenger: { steps: 4, questionsPerIteration: 128 },
-  solver: { steps: 8 },
+  challenger: { steps: 2, questionsPerIteration: 128 },
+  solver: { steps: 4 },
   evaluation: { maxItems: 100 },
 };
 const say = (s: string) =>
