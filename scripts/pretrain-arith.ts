@@ -23,7 +23,16 @@
  *
  * The loss is the mean NLL of completion tokens (+ eos) given the prompt. Progress goes to stderr.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { initBackend, parseBackendRequest } from '../src/engine/backend';
 import { parseModelConfig } from '../src/engine/config';
@@ -388,8 +397,8 @@ async function main(): Promise<void> {
     `${profile.title}: backend ${info.backend} (${info.device}); ${countParameters(config)} parameters; vocab ${tok.vocabSize}\n`,
   );
 
-  const tokDir = resolve(args.checkpoint, '..', `.${profile.title}-tokenizer-${process.pid}`);
-  mkdirSync(tokDir, { recursive: true });
+  // The tokenizer files saveModelDir copies beside the weights, in a scratch directory.
+  const tokDir = mkdtempSync(join(tmpdir(), `${profile.title}-tokenizer-`));
   for (const [name, json] of Object.entries(arithTokenizerFiles()))
     writeFileSync(join(tokDir, name), JSON.stringify(json, null, 2) + '\n');
 
