@@ -32,6 +32,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { initBackend, parseBackendRequest } from '../src/engine/backend';
@@ -296,7 +297,8 @@ export function modelCard(r: RecipeSummary): string {
 }
 
 interface CheckpointState {
-  run: Pick<Args, (typeof RUN_KEYS)[number]>;
+  /** The settings that define the run, and the corpus recipe's digest (its documents). */
+  run: Pick<Args, (typeof RUN_KEYS)[number]> & { corpus: string };
   step: number;
   tokens: number;
   elapsedSeconds: number;
@@ -304,8 +306,13 @@ interface CheckpointState {
   optimizerStep: number;
 }
 
-const runOf = (a: Args) =>
-  Object.fromEntries(RUN_KEYS.map((k) => [k, a[k]])) as CheckpointState['run'];
+const runOf = (a: Args): CheckpointState['run'] => ({
+  ...(Object.fromEntries(RUN_KEYS.map((k) => [k, a[k]])) as Pick<Args, (typeof RUN_KEYS)[number]>),
+  corpus: createHash('sha256')
+    .update(JSON.stringify(PROFILES[a.model].recipe))
+    .digest('hex')
+    .slice(0, 16),
+});
 
 /** Writes model, optimizer moments and state to `dir` (replaced whole, never half-written). */
 async function writeCheckpoint(

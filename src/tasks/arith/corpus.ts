@@ -15,9 +15,16 @@ import {
   ARITH_SMALL_PRETRAIN_KNOBS,
   ARITH_WIDE_KNOBS,
 } from './distributions';
-import { challengerCompletion, challengerPrompt, solverCompletion, solverPrompt } from './formats';
+import {
+  COMPLETION_PREFIX,
+  challengerCompletion,
+  challengerPrompt,
+  solverCompletion,
+  solverPrompt,
+} from './formats';
 import { ArithKnobs, problemStream } from './generator';
 import { ArithRng } from './prng';
+import { rewriteSteps } from './rewrite';
 import { ARITH_EOS } from './tokenizer';
 
 export interface ChallengerMixPart {
@@ -43,7 +50,14 @@ export interface ArithCorpusRecipe {
    * always use `distribution`.
    */
   readonly challengerMix?: readonly ChallengerMixPart[];
+  /**
+   * v2: the Solver documents' worked solution: 'steps' (one "a op b=c" line per operation, v1's)
+   * or 'rewrite' (the remaining expression after each operation, rewrite.ts).
+   */
+  readonly solution?: SolutionFormat;
 }
+
+export type SolutionFormat = 'steps' | 'rewrite';
 
 /** 200k documents (about 19M characters), 80% Solver / 20% Challenger. */
 export const ARITH_CORPUS_RECIPE: ArithCorpusRecipe = Object.freeze({
@@ -57,8 +71,9 @@ export const ARITH_CORPUS_RECIPE: ArithCorpusRecipe = Object.freeze({
 
 /**
  * The corpus of arith-small: Solver documents from the v2 pretraining distribution (2-4 operands,
- * 1-2 digits, + and -); a quarter of the Challenger documents pose frontier (5 operands) or wide
- * (3-digit) questions, so the base Challenger can write the shapes one notch past the Solver.
+ * 1-2 digits, + and -), worked as rewrites of the remaining expression; a quarter of the
+ * Challenger documents pose frontier (5 operands) or wide (3-digit) questions, so the base
+ * Challenger can write the shapes one notch past the Solver.
  */
 export const ARITH_SMALL_CORPUS_RECIPE: ArithCorpusRecipe = Object.freeze({
   version: 2,
@@ -67,6 +82,7 @@ export const ARITH_SMALL_CORPUS_RECIPE: ArithCorpusRecipe = Object.freeze({
   solverShare: 0.8,
   distribution: ARITH_SMALL_PRETRAIN_KNOBS,
   excludeBenchmarks: true,
+  solution: 'rewrite',
   challengerMix: Object.freeze([
     Object.freeze({ share: 0.125, knobs: ARITH_FRONTIER_KNOBS }),
     Object.freeze({ share: 0.125, knobs: ARITH_WIDE_KNOBS }),
@@ -130,7 +146,7 @@ export function* arithCorpus(
       }
     }
     const { question, answer } = source.next().value!;
-    yield makeDocument(index, role, question, answer);
+    yield makeDocument(index, role, question, answer, recipe.solution ?? 'steps');
   }
 }
 
@@ -139,10 +155,14 @@ export function makeDocument(
   role: CorpusRole,
   question: string,
   answer: string,
+  solution: SolutionFormat = 'steps',
 ): CorpusDocument {
   const prompt = role === 'solver' ? solverPrompt(question) : challengerPrompt();
-  const completion =
-    role === 'solver' ? solverCompletion(question) : challengerCompletion(question, answer);
+  const worked =
+    solution === 'rewrite'
+      ? COMPLETION_PREFIX + rewriteSteps(question)
+      : solverCompletion(question);
+  const completion = role === 'solver' ? worked : challengerCompletion(question, answer);
   return {
     index,
     role,
@@ -158,8 +178,8 @@ function checkRecipe(r: ArithCorpusRecipe): void {
   if (r.version !== 1 && r.version !== 2) {
     throw new RangeError(`corpus recipe version ${String(r.version)}`);
   }
-  if (r.version === 1 && (r.challengerMix?.length ?? 0) > 0) {
-    throw new RangeError('corpus recipe: challengerMix needs version 2');
+  if (r.version === 1 && ((r.challengerMix?.length ?? 0) > 0 || r.solution === 'rewrite')) {
+    throw new RangeError('corpus recipe: challengerMix and the rewrite solution need version 2');
   }
   const mixShare = (r.challengerMix ?? []).reduce((n, p) => n + p.share, 0);
   if (!(mixShare >= 0 && mixShare <= 1)) {

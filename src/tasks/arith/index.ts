@@ -89,5 +89,12 @@ export {
   arithCorpus,
   makeDocument,
 } from './corpus';
-export type { ArithCorpusRecipe, ChallengerMixPart, CorpusDocument, CorpusRole } from './corpus';
+export type {
+  ArithCorpusRecipe,
+  ChallengerMixPart,
+  CorpusDocument,
+  CorpusRole,
+  SolutionFormat,
+} from './corpus';
+export { renderNode, rewriteSteps } from './rewrite';
 export { ARITH_DOMAIN, arithBenchmarkSets } from './domain';

@@ -14,6 +14,7 @@ import {
   challengerPrompt,
   solutionSteps,
   questionDifficulty,
+  rewriteSteps,
   solveQuestion,
   solverPrompt,
 } from '../../../src/tasks/arith';
@@ -105,10 +106,15 @@ describe('arith-small corpus (v2)', () => {
       )
       .digest('hex')
       .slice(0, 16);
-    assert.equal(digest, '1ff7412d6d8ad87f');
+    assert.equal(digest, '123773de13e39b1f');
     const solver = docs.filter((d) => d.role === 'solver');
     assert.ok(solver.length > 15_000);
     assert.ok(solver.every((d) => inside(d.question)));
+    // Worked as rewrites of the remaining expression (rewrite.ts), ending in the answer's box.
+    for (const d of solver.slice(0, 500)) {
+      assert.equal(d.completion, '\n' + rewriteSteps(d.question));
+      assert.equal(lastBoxed(d.completion), d.answer);
+    }
   });
 
   test('a quarter of the Challenger documents pose frontier or wide questions', () => {
@@ -133,9 +139,10 @@ describe('arith-small corpus (v2)', () => {
     assert.equal(docs.filter((d) => bench.has(d.question)).length, 0);
   });
 
-  test('a mix needs version 2 and shares summing to at most 1', () => {
+  test('a mix or rewrite solutions need version 2; shares sum to at most 1', () => {
     const mix = ARITH_SMALL_CORPUS_RECIPE.challengerMix!;
     assert.throws(() => take({ challengerMix: mix }, 1), RangeError);
+    assert.throws(() => take({ solution: 'rewrite' }, 1), RangeError);
     assert.throws(
       () => [
         ...arithCorpus({
