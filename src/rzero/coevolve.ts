@@ -218,7 +218,7 @@ async function runIteration(
   const solverSteps = dataset.kept.length > 0 ? c.solver.steps : 0;
   const probed = probedTrainingQuestions(dataset.kept, domain);
   const budget = c.solver.rollout.maxNewTokens;
-  const before = greedyOracleAccuracy(solver, render, probed, budget);
+  const before = await greedyOracleAccuracy(solver, render, probed, budget, c);
   const stepMetrics: SolverStepMetrics[] = [];
   const solverMetrics = await timed('solver', solverSteps, () =>
     trainSolver({
@@ -235,7 +235,7 @@ async function runIteration(
       },
     }),
   );
-  const after = greedyOracleAccuracy(solver, render, probed, budget);
+  const after = await greedyOracleAccuracy(solver, render, probed, budget, c);
 
   // 4. Held-out evaluation of S_k.
   const scores = await timed('evaluation', benchmarkItems(ctx), () =>

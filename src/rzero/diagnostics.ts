@@ -13,10 +13,11 @@ import type {
   IterationDiagnostics,
   SolverStepMetrics,
 } from './events';
-import { isCorrect } from './evaluation';
+import type { RZeroConfig } from './config';
+import { evaluateModel } from './evaluation';
 import { calibrationTable } from './probe';
 import type { VotedQuestion } from './probe';
-import { PromptRenderer, sample } from './rollout';
+import type { PromptRenderer } from './rollout';
 
 /** Training questions the before/after accuracy looks at (greedy, one decode each). */
 export const TRAINING_QUESTIONS_PROBED = 256;
@@ -89,18 +90,26 @@ export function difficultyDiagnostics(
   };
 }
 
-/** Greedy accuracy of `model` on (question, true answer) pairs; null when there are none. */
-export function greedyOracleAccuracy(
+/** Greedy accuracy of `model` on (question, true answer) pairs (evaluateModel's scoring); null when there are none. */
+export async function greedyOracleAccuracy(
   model: CausalLM,
   render: PromptRenderer,
   questions: readonly { question: string; answer: string }[],
   maxNewTokens: number,
-): number | null {
+  config: RZeroConfig,
+): Promise<number | null> {
   if (questions.length === 0) return null;
-  const prompts = questions.map((q) => render.solver(q.question));
-  const greedy = { temperature: 0, topP: 1, topK: 0, maxNewTokens };
-  const texts = sample(model, render.tokenizer, prompts, greedy, 0).map((s) => s.text);
-  return texts.filter((t, i) => isCorrect(t, questions[i]!.answer)).length / questions.length;
+  const [score] = await evaluateModel({
+    model,
+    render,
+    benchmarks: [{ name: 'training-questions', items: questions }],
+    config: {
+      ...config,
+      evaluation: { ...config.evaluation, maxNewTokens, maxItems: 0, meanAtK: 0 },
+    },
+    iteration: 0,
+  });
+  return score!.score;
 }
 
 /**
