@@ -36,7 +36,7 @@ RUN npx tsc -p tsconfig.json && npm run build -w web && bash scripts/build-torch
 
 # ---- runtime bases -------------------------------------------------------------------------------
 FROM node:20-bookworm-slim AS runtime-cpu
-RUN apt-get update && apt-get install -y --no-install-recommends libtorch1.13 \
+RUN apt-get update && apt-get install -y --no-install-recommends libtorch1.13 libopenblas0-pthread \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app/src/engine/torch/native/build/Release/rzero_torch.node /app/src/engine/torch/native/build/Release/rzero_torch_impl.node ./src/engine/torch/native/build/Release/

@@ -9,6 +9,7 @@
  * tfjs-node(-gpu) are optional dependencies whose installer downloads libtensorflow, which fails
  * on offline machines, so they may simply be absent.
  */
+import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core's Node bundle registers no gradients; the union package's bundle does (it shares this
 // tfjs-core instance), so training needs it loaded once.
@@ -58,6 +59,24 @@ export function parseBackendRequest(value: string | undefined): BackendRequest {
 
 type Loader = () => Promise<Omit<BackendInfo, 'skipped'>>;
 
+/**
+ * The BLAS under a CPU libtorch, in words. Debian's libtorch multiplies through libblas.so.3; with
+ * only libtorch-dev installed that is the reference (netlib) BLAS, about 20x slower than OpenBLAS
+ * on a training step (measured), so say so where the backend is reported.
+ */
+function blasInWords(blas: string): string {
+  if (blas !== 'other') return blas;
+  let maps = '';
+  try {
+    maps = readFileSync('/proc/self/maps', 'utf8');
+  } catch {
+    return blas;
+  }
+  return /\/blas\/libblas\.so/.test(maps)
+    ? 'reference BLAS, about 20x slower: install libopenblas0-pthread'
+    : blas;
+}
+
 /** Loads `name` with require so an absent optional package is an ordinary, catchable failure. */
 function requireOptional(name: string): unknown {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -80,7 +99,7 @@ const loaders: Record<BackendName, Loader> = {
       package: `rzero torch addon (libtorch ${info.version})`,
       device: device.startsWith('cuda')
         ? `CUDA GPU ${device} (libtorch ${info.version})`
-        : `CPU, libtorch ${info.version} (${info.blas})`,
+        : `CPU, libtorch ${info.version} (${blasInWords(info.blas)})`,
       threads,
     };
   },
