@@ -28,7 +28,7 @@ import { rewriteSteps } from './rewrite';
 import { ARITH_EOS } from './tokenizer';
 
 export interface ChallengerMixPart {
-  /** Share of Challenger documents whose question comes from `knobs`. */
+  /** Share of the role's documents whose question comes from `knobs`. */
   readonly share: number;
   readonly knobs: ArithKnobs;
 }
@@ -51,6 +51,11 @@ export interface ArithCorpusRecipe {
    */
   readonly challengerMix?: readonly ChallengerMixPart[];
   /**
+   * v2: the same for Solver documents (worked solutions): a thin tail of shapes past
+   * `distribution`, so the base Solver has seen them, rarely.
+   */
+  readonly solverMix?: readonly ChallengerMixPart[];
+  /**
    * v2: the Solver documents' worked solution: 'steps' (one "a op b=c" line per operation, v1's)
    * or 'rewrite' (the remaining expression after each operation, rewrite.ts).
    */
@@ -71,9 +76,12 @@ export const ARITH_CORPUS_RECIPE: ArithCorpusRecipe = Object.freeze({
 
 /**
  * The corpus of arith-small: Solver documents from the v2 pretraining distribution (2-4 operands,
- * 1-2 digits, + and -), worked as rewrites of the remaining expression; a quarter of the
- * Challenger documents pose frontier (5 operands) or wide (3-digit) questions, so the base
- * Challenger can write the shapes one notch past the Solver.
+ * 1-2 digits, + and -), worked as rewrites of the remaining expression, with a thin tail (1% each)
+ * of frontier (5 operands) and wide (3-digit) problems; a quarter of the Challenger documents pose
+ * frontier or wide questions, so the base Challenger writes the shapes the Solver has seen only
+ * rarely. Why the tail: without it (the recipe before, stopped at step 2,194) the Solver never
+ * extrapolated to a fifth operand: greedy 5-8% on arith-frontier at steps 1,500-2,121, its first
+ * line dropping an operand on most questions, an error majority voting cannot correct.
  */
 export const ARITH_SMALL_CORPUS_RECIPE: ArithCorpusRecipe = Object.freeze({
   version: 2,
@@ -86,6 +94,10 @@ export const ARITH_SMALL_CORPUS_RECIPE: ArithCorpusRecipe = Object.freeze({
   challengerMix: Object.freeze([
     Object.freeze({ share: 0.125, knobs: ARITH_FRONTIER_KNOBS }),
     Object.freeze({ share: 0.125, knobs: ARITH_WIDE_KNOBS }),
+  ]),
+  solverMix: Object.freeze([
+    Object.freeze({ share: 0.01, knobs: ARITH_FRONTIER_KNOBS }),
+    Object.freeze({ share: 0.01, knobs: ARITH_WIDE_KNOBS }),
   ]),
 });
 
@@ -107,6 +119,8 @@ export interface CorpusDocument {
 const ROLE_SEED_OFFSET = 0x9e3779b9;
 /** Offsets of the Challenger mix's coin and streams (v2). */
 const MIX_SEED_OFFSET = 0x7f4a7c15;
+/** Offsets of the Solver mix's coin and streams (v2). */
+const SOLVER_MIX_SEED_OFFSET = 0x3c6ef372;
 
 /** The recipe's documents in order (recipe.documents of them). */
 export function* arithCorpus(
@@ -120,11 +134,17 @@ export function* arithCorpus(
     : new Set<string>();
   const problems = problemStream(recipe.seed, recipe.distribution, { exclude });
   const roles = new ArithRng((recipe.seed + ROLE_SEED_OFFSET) | 0);
-  const mix = (recipe.challengerMix ?? []).map((part, i) => ({
-    share: part.share,
-    stream: problemStream((recipe.seed + MIX_SEED_OFFSET * (i + 1)) | 0, part.knobs, { exclude }),
-  }));
-  const mixCoin = new ArithRng((recipe.seed + MIX_SEED_OFFSET) | 0);
+  const mixOf = (parts: readonly ChallengerMixPart[] | undefined, offset: number) => ({
+    coin: new ArithRng((recipe.seed + offset) | 0),
+    parts: (parts ?? []).map((part, i) => ({
+      share: part.share,
+      stream: problemStream((recipe.seed + offset * (i + 1)) | 0, part.knobs, { exclude }),
+    })),
+  });
+  const mixes = {
+    challenger: mixOf(recipe.challengerMix, MIX_SEED_OFFSET),
+    solver: mixOf(recipe.solverMix, SOLVER_MIX_SEED_OFFSET),
+  };
   for (let index = 0; index < recipe.documents; index++) {
     if (recipe.version === 1) {
       // v1 draws the problem before the role: arith-tiny's corpus stays what it was.
@@ -135,9 +155,10 @@ export function* arithCorpus(
     }
     const role: CorpusRole = roles.next() < recipe.solverShare ? 'solver' : 'challenger';
     let source = problems;
-    if (role === 'challenger' && mix.length > 0) {
-      let u = mixCoin.next();
-      for (const part of mix) {
+    const mix = mixes[role];
+    if (mix.parts.length > 0) {
+      let u = mix.coin.next();
+      for (const part of mix.parts) {
         if (u < part.share) {
           source = part.stream;
           break;
@@ -178,12 +199,18 @@ function checkRecipe(r: ArithCorpusRecipe): void {
   if (r.version !== 1 && r.version !== 2) {
     throw new RangeError(`corpus recipe version ${String(r.version)}`);
   }
-  if (r.version === 1 && ((r.challengerMix?.length ?? 0) > 0 || r.solution === 'rewrite')) {
-    throw new RangeError('corpus recipe: challengerMix and the rewrite solution need version 2');
+  const mixes = { challengerMix: r.challengerMix ?? [], solverMix: r.solverMix ?? [] };
+  if (
+    r.version === 1 &&
+    (mixes.challengerMix.length > 0 || mixes.solverMix.length > 0 || r.solution === 'rewrite')
+  ) {
+    throw new RangeError('corpus recipe: mixes and the rewrite solution need version 2');
   }
-  const mixShare = (r.challengerMix ?? []).reduce((n, p) => n + p.share, 0);
-  if (!(mixShare >= 0 && mixShare <= 1)) {
-    throw new RangeError(`corpus recipe challengerMix shares sum to ${mixShare}`);
+  for (const [name, parts] of Object.entries(mixes)) {
+    const mixShare = parts.reduce((n, p) => n + p.share, 0);
+    if (!(mixShare >= 0 && mixShare <= 1)) {
+      throw new RangeError(`corpus recipe ${name} shares sum to ${mixShare}`);
+    }
   }
   if (!Number.isInteger(r.documents) || r.documents < 0) {
     throw new RangeError(`corpus recipe documents ${r.documents}`);

@@ -96,7 +96,7 @@ describe('arith-small corpus (v2)', () => {
     return d.operands <= k.maxOperands && d.maxDigits <= k.maxDigits && d.operators['*'] === 0;
   };
 
-  test('pinned; Solver documents stay inside the pretraining distribution', () => {
+  test('pinned; Solver documents stay inside the pretraining distribution but for a 2% tail', () => {
     const digest = createHash('sha256')
       .update(
         docs
@@ -106,10 +106,19 @@ describe('arith-small corpus (v2)', () => {
       )
       .digest('hex')
       .slice(0, 16);
-    assert.equal(digest, '123773de13e39b1f');
+    assert.equal(digest, '1b080543626ee117');
     const solver = docs.filter((d) => d.role === 'solver');
     assert.ok(solver.length > 15_000);
-    assert.ok(solver.every((d) => inside(d.question)));
+    // The thin tail: 1% frontier (5 operands), 1% wide (3-digit operands), nothing else outside.
+    const tail = solver.filter((d) => !inside(d.question));
+    const frontier = tail.filter((d) => questionDifficulty(d.question)!.operands === 5);
+    const wide = tail.filter((d) => questionDifficulty(d.question)!.maxDigits === 3);
+    assert.equal(frontier.length + wide.length, tail.length);
+    for (const part of [frontier, wide]) {
+      const share = part.length / solver.length;
+      assert.ok(share > 0.007 && share < 0.013, `tail share ${share}`);
+    }
+    for (const d of tail) assert.equal(d.completion, '\n' + rewriteSteps(d.question));
     // Worked as rewrites of the remaining expression (rewrite.ts), ending in the answer's box.
     for (const d of solver.slice(0, 500)) {
       assert.equal(d.completion, '\n' + rewriteSteps(d.question));
@@ -142,6 +151,17 @@ describe('arith-small corpus (v2)', () => {
   test('a mix or rewrite solutions need version 2; shares sum to at most 1', () => {
     const mix = ARITH_SMALL_CORPUS_RECIPE.challengerMix!;
     assert.throws(() => take({ challengerMix: mix }, 1), RangeError);
+    assert.throws(() => take({ solverMix: mix }, 1), RangeError);
+    assert.throws(
+      () => [
+        ...arithCorpus({
+          ...ARITH_SMALL_CORPUS_RECIPE,
+          solverMix: [{ ...mix[0]!, share: 1.5 }],
+          documents: 1,
+        }),
+      ],
+      RangeError,
+    );
     assert.throws(() => take({ solution: 'rewrite' }, 1), RangeError);
     assert.throws(
       () => [
