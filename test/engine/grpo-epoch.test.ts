@@ -7,28 +7,17 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadModelDir } from '../../src/engine/checkpoint';
 import type { CausalLM } from '../../src/engine/model';
 import { Rng } from '../../src/engine/rng';
 import { generate } from '../../src/engine/sampler';
-import { readSafetensorsF32, saveSafetensorsDir } from '../../src/engine/safetensors';
+import { readSafetensorsF32 } from '../../src/engine/safetensors';
 import { scoreResponses } from '../../src/engine/scoring';
-import {
-  AdamW,
-  DEFAULT_GRPO,
-  grpoEpoch,
-  GrpoMetrics,
-  LossAggregation,
-} from '../../src/engine/trainer';
-import { randomWeights } from '../../src/engine/weights';
-import { repoRoot, tinyConfig, TINY_VARIANTS, useBackend } from '../helpers/engine';
+import { DEFAULT_GRPO, grpoEpoch, GrpoMetrics, LossAggregation } from '../../src/engine/trainer';
+import { referenceAdamW, runReference, TINY_VARIANTS, useReferenceModels } from '../helpers/engine';
 
-const PYTHON = process.env.RZERO_TORCH_PYTHON ?? '/usr/bin/python3';
 /**
  * A large lr so that the policy moves far enough within one step for both clips to act; eps 1e-3
  * (as the parity test) keeps AdamW from turning float-noise gradients into lr-sized moves.
@@ -61,11 +50,7 @@ function advantages(rng: Rng): number[] {
 }
 
 describe('GRPO training step: rollout batch, then one update per mini-batch (PyTorch reference)', () => {
-  const dirs: string[] = [];
-  before(async () => {
-    await useBackend();
-  });
-  after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const referenceModel = useReferenceModels();
 
   for (const lossAgg of ['token-mean', 'seq-mean'] as LossAggregation[]) {
     describe(lossAgg, () => {
@@ -75,17 +60,14 @@ describe('GRPO training step: rollout batch, then one update per mini-batch (PyT
       let theirs: TorchUpdate[];
 
       before(async () => {
-        const variant = TINY_VARIANTS[0]!;
-        const config = tinyConfig(variant);
-        dir = mkdtempSync(join(tmpdir(), `rzero-grpo-epoch-${lossAgg}-`));
-        dirs.push(dir);
-        writeFileSync(join(dir, 'config.json'), JSON.stringify(variant.config));
-        const weights = randomWeights(config, 31, 0.15);
-        await saveSafetensorsDir(
-          dir,
-          [...weights].map(([name, t]) => ({ name, ...t })),
+        const made = await referenceModel(
+          TINY_VARIANTS[0]!,
+          31,
+          0.15,
+          `rzero-grpo-epoch-${lossAgg}-`,
         );
-        model = (await loadModelDir(dir)).model;
+        const { config } = made;
+        ({ dir, model } = made);
         const rng = new Rng(7);
         const V = config.vocabSize;
         // Groups share a prompt; prompts differ in length; EOS ends some responses early, so
@@ -132,24 +114,11 @@ describe('GRPO training step: rollout batch, then one update per mini-batch (PyT
             ...ADAMW,
           }),
         );
-        execFileSync(
-          PYTHON,
-          [join(repoRoot, 'test/reference/run.py'), '--dir', dir, '--task', 'grpo'],
-          {
-            stdio: ['ignore', 'ignore', 'inherit'],
-          },
-        );
+        runReference(dir, 'grpo');
         theirs = (
           JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as { updates: TorchUpdate[] }
         ).updates;
-        const optim = new AdamW(model.variables(), {
-          lr: ADAMW.lr,
-          beta1: ADAMW.betas[0]!,
-          beta2: ADAMW.betas[1]!,
-          eps: ADAMW.eps,
-          weightDecay: ADAMW.weight_decay,
-          maxGradNorm: ADAMW.max_grad_norm,
-        });
+        const optim = referenceAdamW(model, ADAMW);
         const before = tf.memory().numTensors;
         // Micro-batches of 3 rows: they cut across the mini-batches' groups on purpose.
         ours = grpoEpoch(model, optim, batch, ROWS_PER_UPDATE, {

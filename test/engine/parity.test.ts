@@ -6,28 +6,16 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadModelDir } from '../../src/engine/checkpoint';
-import { CausalLM, TokenBatch } from '../../src/engine/model';
+import type { CausalLM, TokenBatch } from '../../src/engine/model';
 import { gatherRows, tokenLogProbs } from '../../src/engine/ops';
-import { readSafetensorsF32, saveSafetensorsDir } from '../../src/engine/safetensors';
-import { AdamW } from '../../src/engine/trainer';
-import { randomWeights } from '../../src/engine/weights';
+import { readSafetensorsF32 } from '../../src/engine/safetensors';
 import { Rng } from '../../src/engine/rng';
-import { repoRoot, tinyConfig, TINY_VARIANTS, useBackend } from '../helpers/engine';
+import { referenceAdamW, runReference, TINY_VARIANTS, useReferenceModels } from '../helpers/engine';
 
-const PYTHON = process.env.RZERO_TORCH_PYTHON ?? '/usr/bin/python3';
 const ADAMW = { lr: 1e-2, betas: [0.9, 0.999], eps: 1e-3, weight_decay: 0.1, max_grad_norm: 1.0 };
-
-function reference(dir: string, task: 'logits' | 'adamw'): void {
-  execFileSync(PYTHON, [join(repoRoot, 'test/reference/run.py'), '--dir', dir, '--task', task], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
 
 /** Left-padded rows of different lengths, random targets and a loss mask with holes. */
 function inputs(vocab: number, seed: number) {
@@ -73,11 +61,7 @@ function maxDiff(
 }
 
 describe('parity with the PyTorch reference', () => {
-  const dirs: string[] = [];
-  before(async () => {
-    await useBackend();
-  });
-  after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const referenceModel = useReferenceModels();
 
   for (const variant of TINY_VARIANTS) {
     describe(variant.name, () => {
@@ -86,23 +70,15 @@ describe('parity with the PyTorch reference', () => {
       let x: ReturnType<typeof inputs>;
 
       before(async () => {
-        dir = mkdtempSync(join(tmpdir(), `rzero-parity-${variant.name}-`));
-        dirs.push(dir);
-        const config = tinyConfig(variant);
-        writeFileSync(join(dir, 'config.json'), JSON.stringify(variant.config));
-        const weights = randomWeights(config, 17, 0.15);
-        await saveSafetensorsDir(
-          dir,
-          [...weights].map(([name, t]) => ({ name, ...t })),
-        );
-        model = (await loadModelDir(dir)).model;
-        x = inputs(config.vocabSize, 23);
+        const made = await referenceModel(variant, 17, 0.15, `rzero-parity-${variant.name}-`);
+        ({ dir, model } = made);
+        x = inputs(made.config.vocabSize, 23);
         writeFileSync(join(dir, 'inputs.json'), JSON.stringify(x));
       });
       after(() => model?.dispose());
 
       test('logits equal within 1e-4 at every real token', () => {
-        reference(dir, 'logits');
+        runReference(dir, 'logits');
         const theirs = readSafetensorsF32(readFileSync(join(dir, 'out.safetensors'))).get(
           'logits',
         )!;
@@ -116,7 +92,7 @@ describe('parity with the PyTorch reference', () => {
       });
 
       test('weights after one clipped AdamW step equal within 1e-4', () => {
-        reference(dir, 'adamw');
+        runReference(dir, 'adamw');
         const expected = readSafetensorsF32(readFileSync(join(dir, 'out.safetensors')));
         const report = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as {
           loss: number;
@@ -129,14 +105,7 @@ describe('parity with the PyTorch reference', () => {
         x.loss_mask.forEach((r, b) =>
           r.forEach((m, t) => m && (rows.push(b * T + t), targets.push(x.targets[b]![t]!))),
         );
-        const optim = new AdamW(model.variables(), {
-          lr: ADAMW.lr,
-          beta1: ADAMW.betas[0]!,
-          beta2: ADAMW.betas[1]!,
-          eps: ADAMW.eps,
-          weightDecay: ADAMW.weight_decay,
-          maxGradNorm: ADAMW.max_grad_norm,
-        });
+        const optim = referenceAdamW(model, ADAMW);
         const { loss, gradNorm } = optim.step([
           () => {
             const h = gatherRows(model.hidden(batch), Int32Array.from(rows));

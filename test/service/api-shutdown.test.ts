@@ -6,52 +6,23 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import type { RunEvent } from '../../openapi/src';
 import { loadConfig } from '../../src/config/app-config';
 import { createDataSource } from '../../src/database/data-source';
 import { EventLogService } from '../../src/events/event-log.service';
 import { RedisPubSub } from '../../src/redis/redis.module';
-import { repoRoot } from '../helpers/engine';
-import { ADMIN_KEY, Api, ciRunBody, createTestEnv } from './harness';
+import {
+  ADMIN_KEY,
+  Api,
+  ciRunBody,
+  createTestEnv,
+  freePort,
+  spawnService,
+  waitLive,
+} from './harness';
 import type { TestEnv } from './harness';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts dist/src/main.js and resolves once it answers /health/live. */
-async function startApiProcess(env: Record<string, string>, baseUrl: string) {
-  const child = spawn(process.execPath, [join(repoRoot, 'dist/src/main.js')], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  for (const t0 = Date.now(); ;) {
-    if (child.exitCode !== null) throw new Error(`api exited at start (${child.exitCode})`);
-    const ok = await fetch(`${baseUrl}/health/live`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return { child, exited };
-    if (Date.now() - t0 > 60_000) throw new Error('api did not start within 60 s');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('api SIGTERM with open SSE streams', () => {
   let env: TestEnv;
@@ -76,8 +47,14 @@ describe('api SIGTERM with open SSE streams', () => {
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
     const apiEnv = { ...env.env, PORT: String(port) };
-    const first = await startApiProcess(apiEnv, baseUrl);
-    children.push(first.child);
+    /** Starts dist/src/main.js and resolves once it answers /health/live. */
+    const startApiProcess = async () => {
+      const api = spawnService('dist/src/main.js', apiEnv);
+      children.push(api.proc);
+      await waitLive(baseUrl, api.proc);
+      return api;
+    };
+    const first = await startApiProcess();
     const alice = await new Api(baseUrl, ADMIN_KEY).newKey('alice');
     const baseId = (await alice.call<{ id: string }>('POST', '/models', { builtin: 'arith-tiny' }))
       .body.id;
@@ -109,7 +86,7 @@ describe('api SIGTERM with open SSE streams', () => {
     }
 
     const t0 = Date.now();
-    first.child.kill('SIGTERM');
+    first.proc.kill('SIGTERM');
     const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 15_000));
     const exit = await Promise.race([first.exited, timeout]);
     const exitMs = Date.now() - t0;
@@ -123,8 +100,7 @@ describe('api SIGTERM with open SSE streams', () => {
 
     // Written while no api is up; then the api comes back on the same port.
     for (let i = 4; i <= 5; i++) await write(i);
-    const second = await startApiProcess(apiEnv, baseUrl);
-    children.push(second.child);
+    const second = await startApiProcess();
     // The terminal event, written by the new api, ends every stream.
     assert.equal((await alice.call('POST', `/runs/${runId}/cancel`)).status, 202);
     const results = await Promise.all(clients.map((c) => c.sub.done));
@@ -142,7 +118,7 @@ describe('api SIGTERM with open SSE streams', () => {
         JSON.stringify(c.opens.slice(0, 3)),
       );
     }
-    second.child.kill('SIGTERM');
+    second.proc.kill('SIGTERM');
     await second.exited;
   });
 });

@@ -9,78 +9,33 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { ReserveAdminOwner1795700000000 } from '../../migrations/1795700000000-ReserveAdminOwner';
 import { createDataSource } from '../../src/database/data-source';
 import { loadConfig } from '../../src/config/app-config';
 import { repoRoot } from '../helpers/engine';
-import { ADMIN_KEY, Api, createTestEnv, startApi } from './harness';
-import type { TestEnv } from './harness';
+import {
+  ADMIN_KEY,
+  Api,
+  createTestEnv,
+  freePort,
+  spawnService,
+  startApi,
+  stopProcess,
+  waitLive,
+} from './harness';
+import type { ServiceProcess, TestEnv } from './harness';
 
 type Err = { statusCode: number; code: string; errors?: { field: string; reason: string }[] };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** A child process whose stdout (pino's JSON lines) is kept. */
-function spawnLogged(
-  script: string,
-  env: Record<string, string>,
-): { proc: ChildProcess; logs: string[] } {
-  const logs: string[] = [];
-  const proc = spawn(process.execPath, [join(repoRoot, script)], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let rest = '';
-  proc.stdout!.on('data', (chunk: Buffer) => {
-    const lines = (rest + chunk.toString('utf8')).split('\n');
-    rest = lines.pop() ?? '';
-    logs.push(...lines);
-  });
-  return { proc, logs };
-}
-
-function stop(p: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (p.exitCode !== null || p.signalCode !== null) return resolve();
-    p.once('exit', () => resolve());
-    p.kill('SIGKILL');
-  });
-}
-
-async function waitLive(baseUrl: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(`${baseUrl}/health/live`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`api at ${baseUrl} did not come up`);
-}
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 
 describe('hostile input, redaction, the reserved admin owner and headers (api + worker processes)', () => {
   let env: TestEnv;
-  let api: { proc: ChildProcess; logs: string[] };
+  let api: ServiceProcess;
   let baseUrl = '';
   let admin: Api;
   let alice: Api;
@@ -91,9 +46,13 @@ describe('hostile input, redaction, the reserved admin owner and headers (api + 
   before(async () => {
     env = await createTestEnv({ LOG_LEVEL: 'info' });
     const port = await freePort();
-    api = spawnLogged('dist/src/main.js', { ...env.env, PORT: String(port) });
+    api = spawnService(
+      'dist/src/main.js',
+      { ...env.env, PORT: String(port) },
+      { captureStdout: true },
+    );
     baseUrl = `http://127.0.0.1:${port}`;
-    await waitLive(baseUrl);
+    await waitLive(baseUrl, api.proc, 30_000);
     admin = new Api(baseUrl, ADMIN_KEY);
     alice = await admin.newKey('alice');
     db = new Client({ connectionString: env.config.databaseUrl });
@@ -110,7 +69,7 @@ describe('hostile input, redaction, the reserved admin owner and headers (api + 
   });
   after(async () => {
     await db?.end();
-    if (api) await stop(api.proc);
+    if (api) await stopProcess(api.proc);
     await env?.cleanup();
   });
 
@@ -388,7 +347,7 @@ describe('hostile input, redaction, the reserved admin owner and headers (api + 
     for (const r of queued.body.items.filter((r) => r.id !== run.body.id)) {
       await alice.call('POST', `/runs/${r.id}/cancel`);
     }
-    const worker = spawnLogged('dist/src/worker.js', env.env);
+    const worker = spawnService('dist/src/worker.js', env.env, { captureStdout: true });
     let status = '';
     let error = '';
     try {
@@ -402,7 +361,7 @@ describe('hostile input, redaction, the reserved admin owner and headers (api + 
         error = r.body.error ?? '';
       }
     } finally {
-      await stop(worker.proc);
+      await stopProcess(worker.proc);
     }
     assert.equal(status, 'failed');
     assert.ok(error.length > 0);

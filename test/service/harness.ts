@@ -3,8 +3,12 @@
  * artifact directory per test file, an api (optionally with its embedded worker) on a free port,
  * and cleanup of all three. Real Postgres and Redis; nothing is mocked.
  */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
@@ -16,6 +20,7 @@ import { deleteKeysWithPrefix } from '../../src/redis/redis-keys';
 import { migrate } from '../../scripts/migrate';
 import { createRzeroClient } from '../../openapi/src';
 import type { RunEvent, RunView, RzeroClient, StartRunDto } from '../../openapi/src';
+import { repoRoot } from '../helpers/engine';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';
 
@@ -72,6 +77,100 @@ export async function startApi(config: AppConfig): Promise<RunningApi> {
   await app.listen(0, '127.0.0.1');
   const addr = app.getHttpServer().address() as { port: number };
   return { app, baseUrl: `http://127.0.0.1:${addr.port}`, close: () => app.close() };
+}
+
+/** A TCP port nothing listens on now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** How a child process ended. */
+export interface ExitStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** A service started as its own process (the api or a worker, from dist/). */
+export interface ServiceProcess {
+  proc: ChildProcess;
+  /** Its stdout (pino's JSON lines) with `captureStdout`; otherwise always empty. */
+  logs: string[];
+  /** Resolves with how it ended. */
+  exited: Promise<ExitStatus>;
+}
+
+/**
+ * Starts `script` (relative to the repository root: dist/src/main.js, dist/src/worker.js) with
+ * `env` over this process's environment. Its stderr goes to ours; its stdout is kept in `logs`,
+ * line by line, with `captureStdout`, and ignored otherwise.
+ */
+export function spawnService(
+  script: string,
+  env: Record<string, string>,
+  opts: { captureStdout?: boolean } = {},
+): ServiceProcess {
+  const logs: string[] = [];
+  const proc = spawn(process.execPath, [join(repoRoot, script)], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', opts.captureStdout ? 'pipe' : 'ignore', 'inherit'],
+  });
+  const exited = new Promise<ExitStatus>((resolve) =>
+    proc.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  if (opts.captureStdout) {
+    let rest = '';
+    proc.stdout!.on('data', (chunk: Buffer) => {
+      const lines = (rest + chunk.toString('utf8')).split('\n');
+      rest = lines.pop() ?? '';
+      logs.push(...lines);
+    });
+  }
+  return { proc, logs, exited };
+}
+
+/** Sends `signal` (unless the process has ended already) and resolves with how it ended. */
+export function stopProcess(
+  p: ChildProcess,
+  signal: NodeJS.Signals = 'SIGKILL',
+): Promise<ExitStatus> {
+  return new Promise((resolve) => {
+    if (p.exitCode !== null || p.signalCode !== null)
+      return resolve({ code: p.exitCode, signal: p.signalCode });
+    p.once('exit', (code, sig) => resolve({ code, signal: sig }));
+    p.kill(signal);
+  });
+}
+
+/**
+ * Resolves once `baseUrl` answers GET /health/live; fails as soon as `proc` (the api serving it)
+ * has exited, or after `timeoutMs`.
+ */
+export async function waitLive(
+  baseUrl: string,
+  proc: ChildProcess,
+  timeoutMs = 60_000,
+): Promise<void> {
+  for (const t0 = Date.now(); ;) {
+    if (proc.exitCode !== null || proc.signalCode !== null)
+      throw new Error(
+        `the api for ${baseUrl} exited at start (code ${proc.exitCode}, signal ${proc.signalCode})`,
+      );
+    const ok = await fetch(`${baseUrl}/health/live`).then(
+      (r) => r.ok,
+      () => false, // not listening yet
+    );
+    if (ok) return;
+    if (Date.now() - t0 > timeoutMs)
+      throw new Error(`the api at ${baseUrl} did not come up within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /**

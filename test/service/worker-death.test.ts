@@ -7,52 +7,24 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { Client } from 'pg';
-import { repoRoot } from '../helpers/engine';
 import {
   ADMIN_KEY,
   Api,
   ciRunBody,
   createTestEnv,
+  freePort,
   metricValue,
   readEvents,
+  spawnService,
   startApi,
+  stopProcess,
 } from './harness';
 import type { RunningApi, TestEnv } from './harness';
 
-function startWorker(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [join(repoRoot, 'dist/src/worker.js')], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
-
-/** A TCP port nothing listens on now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Sends the signal and resolves with how the process ended. */
-function stop(w: ChildProcess, signal: NodeJS.Signals) {
-  return new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    if (w.exitCode !== null || w.signalCode !== null)
-      return resolve({ code: w.exitCode, signal: w.signalCode });
-    w.once('exit', (code, sig) => resolve({ code, signal: sig }));
-    w.kill(signal);
-  });
-}
+const startWorker = (env: Record<string, string>): ChildProcess =>
+  spawnService('dist/src/worker.js', env).proc;
 
 /** Follows the run's stream until iteration 2 is under way (its dataset phase starts). */
 async function untilIteration2(alice: Api, runId: string) {
@@ -100,7 +72,7 @@ describe('worker death (SIGKILL) or shutdown (SIGTERM) mid-iteration; another wo
     workers.push(first);
     // Kill the worker once iteration 2 is under way.
     const seen = await untilIteration2(alice, id);
-    await stop(first, 'SIGKILL');
+    await stopProcess(first, 'SIGKILL');
     const killedAt = seen.events.at(-1)!.id;
 
     workers.push(startWorker(env.env));
@@ -171,7 +143,7 @@ describe('worker death (SIGKILL) or shutdown (SIGTERM) mid-iteration; another wo
   test('SIGTERM: the worker hands its run (at the next step) and its evaluation back; the next worker resumes the run', async (t) => {
     // An idle worker (the one that finished the run above) exits on SIGTERM with nothing to hand back.
     for (const w of workers.filter((p) => p.exitCode === null && p.signalCode === null)) {
-      const exit = await stop(w, 'SIGTERM');
+      const exit = await stopProcess(w, 'SIGTERM');
       assert.ok(exit.signal === 'SIGTERM' || exit.code === 0, JSON.stringify(exit));
     }
     const rz = alice.rz;
@@ -194,7 +166,7 @@ describe('worker death (SIGKILL) or shutdown (SIGTERM) mid-iteration; another wo
     await untilIteration2(alice, id);
     assert.equal(await evaluationStatus(), 'running');
     const t0 = Date.now();
-    const exit = await stop(first, 'SIGTERM');
+    const exit = await stopProcess(first, 'SIGTERM');
     t.diagnostic(`the worker exited ${Date.now() - t0} ms after SIGTERM`);
     assert.ok(exit.signal === 'SIGTERM' || exit.code === 0, JSON.stringify(exit));
     // The worker did not wait for the run: it is back on the queue, iteration 2 not done.
