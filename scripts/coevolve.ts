@@ -3,7 +3,8 @@
  *
  *   npm run coevolve -- [--base arith-tiny | --base <hf model dir>] [--preset tiny|paper]
  *       [--config overrides.json] [--set challenger.steps=4 ...] [--domain arith|math]
- *       [--benchmarks arith-easy,arith-medium,arith-hard | --benchmarks file.jsonl,...]
+ *       [--benchmarks arith-easy,arith-medium,arith-hard | arith-in,arith-frontier,... | file.jsonl,...
+ *                     | none]
  *       [--work runs/<name>] [--report reports/<name>]
  *
  * The work directory holds the checkpoints of every iteration; running the same command again
@@ -22,7 +23,7 @@ import {
   OPEN_MATH_DOMAIN,
 } from '../src/rzero';
 import type { BenchmarkSet, Domain, PresetName, RZeroConfig } from '../src/rzero';
-import { ARITH_BENCHMARK_NAMES, ARITH_DOMAIN, arithBenchmarkSets } from '../src/tasks/arith';
+import { ALL_ARITH_BENCHMARK_NAMES, ARITH_DOMAIN, arithBenchmarkSets } from '../src/tasks/arith';
 import type { ArithBenchmarkName } from '../src/tasks/arith';
 import { progressPrinter, runMarkdown } from './run-report';
 
@@ -93,12 +94,14 @@ export function readBenchmarkFile(file: string): BenchmarkSet {
   return { name: basename(file).replace(/\.jsonl$/, ''), items };
 }
 
-function benchmarksOf(spec: string | undefined, domain: Domain): BenchmarkSet[] {
+/** The benchmark sets named by --benchmarks: built-in arith names, JSONL files, or none. */
+export function benchmarksOf(spec: string | undefined, domain: Domain): BenchmarkSet[] {
   if (spec === undefined) return domain.name === 'arith' ? arithBenchmarkSets() : [];
+  if (spec === 'none') return [];
   return spec
     .split(',')
     .map((s) =>
-      (ARITH_BENCHMARK_NAMES as readonly string[]).includes(s)
+      (ALL_ARITH_BENCHMARK_NAMES as readonly string[]).includes(s)
         ? arithBenchmarkSets([s as ArithBenchmarkName])[0]!
         : readBenchmarkFile(s),
     );

@@ -24,8 +24,7 @@
  * the oracle accuracy of the majority-vote pseudo-labels, and the questions' difficulty.
  * Work directories are resumable: rerunning the command skips finished iterations.
  */
-import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { initBackend, loadModelDir, parseBackendRequest } from '../src/engine';
 import type { CausalLM } from '../src/engine';
@@ -53,7 +52,8 @@ import {
   arithBenchmarkSets,
 } from '../src/tasks/arith';
 import { BUILTIN_MODELS } from './coevolve';
-import { ProgressBar } from './progress';
+import { runCoevolveJobs } from './coevolve-jobs';
+import type { CoevolveJob } from './coevolve-jobs';
 import { renderPlots } from './replicate-plots';
 
 interface Variant {
@@ -128,85 +128,9 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
-interface Job {
+interface Job extends CoevolveJob {
   variant: Variant;
   seed: number;
-  dir: string;
-}
-
-const completed = (j: Job): number => {
-  let n = 0;
-  while (n < j.variant.iterations && existsSync(join(iterationDir(j.dir, n + 1), 'summary.json')))
-    n++;
-  return n;
-};
-
-function runJob(j: Job, extraSets: string[], a: Args): Promise<void> {
-  const script = resolve(__dirname, 'coevolve.js');
-  const args = [
-    script,
-    '--base',
-    a.base,
-    '--preset',
-    a.preset,
-    '--domain',
-    'arith',
-    '--benchmarks',
-    benchesFor(a.base).join(','),
-    '--work',
-    j.dir,
-    '--report',
-    join(j.dir, 'report'),
-  ];
-  for (const s of [
-    `seed=${j.seed}`,
-    `iterations=${j.variant.iterations}`,
-    ...j.variant.sets,
-    ...extraSets,
-  ])
-    args.push('--set', s);
-  mkdirSync(j.dir, { recursive: true });
-  const log = createWriteStream(join(j.dir, 'log.txt'), { flags: 'a' });
-  return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.pipe(log);
-    child.stderr.pipe(log);
-    child.on('error', fail);
-    child.on('close', (code) =>
-      code === 0
-        ? ok()
-        : fail(
-            new Error(
-              `${j.variant.name} seed ${j.seed} exited ${code}; see ${join(j.dir, 'log.txt')}`,
-            ),
-          ),
-    );
-  });
-}
-
-async function runAll(jobs: Job[], a: Args): Promise<void> {
-  const [concurrency, extraSets] = [a.jobs, a.set];
-  const total = jobs.reduce((n, j) => n + j.variant.iterations, 0);
-  const bar = new ProgressBar('replicate iterations', total);
-  const tick = () => bar.update(jobs.reduce((n, j) => n + completed(j), 0));
-  const timer = setInterval(tick, 5000);
-  const queue = jobs.slice();
-  const failures: string[] = [];
-  // A failed run does not stop the others; the failures are reported together at the end.
-  const worker = async () => {
-    for (let j = queue.shift(); j; j = queue.shift()) {
-      await runJob(j, extraSets, a).catch((err: Error) => failures.push(err.message));
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: concurrency }, worker));
-  } finally {
-    clearInterval(timer);
-    tick();
-    bar.done();
-  }
-  if (failures.length > 0)
-    throw new Error(`${failures.length} run(s) failed:\n${failures.join('\n')}`);
 }
 
 const readResult = (j: Job): CoevolveResult =>
@@ -460,11 +384,21 @@ async function main(): Promise<void> {
     );
   }
   const jobs: Job[] = args.seeds.flatMap((seed) =>
-    VARIANTS.map((variant) => ({ variant, seed, dir: join(work, `${variant.name}-seed${seed}`) })),
+    VARIANTS.map((variant) => ({
+      variant,
+      seed,
+      name: `${variant.name} seed ${seed}`,
+      dir: join(work, `${variant.name}-seed${seed}`),
+      iterations: variant.iterations,
+      base: args.base,
+      preset: args.preset,
+      benchmarks: benches,
+      sets: [`seed=${seed}`, ...variant.sets, ...args.set],
+    })),
   );
   // Longest jobs first, so the two cores finish together.
-  jobs.sort((a, b) => b.variant.iterations - a.variant.iterations);
-  await runAll(jobs, args);
+  jobs.sort((a, b) => b.iterations - a.iterations);
+  await runCoevolveJobs('replicate iterations', jobs, args.jobs);
 
   const results = new Map<string, CoevolveResult[]>();
   for (const v of VARIANTS)

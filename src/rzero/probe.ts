@@ -140,18 +140,39 @@ export interface ProbeInput {
   onProgress?(stage: string, done: number, total: number): void;
 }
 
+/**
+ * Questions a Challenger writes (n completions with `generation` sampling), as a set the oracle
+ * answers: distinct valid questions the oracle can answer, each with its true answer. `valid`
+ * counts the parseable completions.
+ */
+export function challengerQuestionSet(
+  model: CausalLM,
+  render: PromptRenderer,
+  domain: Domain,
+  n: number,
+  generation: SamplingConfig,
+  seed: number,
+): { set: BenchmarkSet; valid: number } {
+  const oracle = domain.oracle;
+  if (!oracle) throw new Error(`domain ${domain.name} has no oracle`);
+  const prompts = Array.from({ length: n }, () => render.challenger());
+  const raws = sample(model, render.tokenizer, prompts, generation, seed);
+  const valid = raws.map((r) => parseChallengerOutput(r.text)).filter((p) => p.valid);
+  const items: { question: string; answer: string }[] = [];
+  for (const q of new Set(valid.map((p) => p.question))) {
+    const v = oracle.verdict(q, null);
+    if (v.answerable && v.answer !== null) items.push({ question: q, answer: v.answer });
+  }
+  return { set: { name: 'challenger-questions', items }, valid: valid.length };
+}
+
 export function probeDomain(input: ProbeInput): ProbeReport {
   const { model, render, domain, options: o } = input;
   const oracle = domain.oracle;
   if (!oracle) throw new Error(`domain ${domain.name} has no oracle: the gate needs one`);
   // 1. The base Challenger writes questions.
-  const prompts = Array.from({ length: o.questions }, () => render.challenger());
-  const raws = sample(model, render.tokenizer, prompts, o.generation, o.seed);
-  const parsed = raws.map((r) => parseChallengerOutput(r.text));
-  const valid = parsed.filter((p) => p.valid);
-  const questions = [...new Set(valid.map((p) => p.question))].filter(
-    (q) => oracle.verdict(q, null).answerable,
-  );
+  const written = challengerQuestionSet(model, render, domain, o.questions, o.generation, o.seed);
+  const questions = written.set.items.map((it) => it.question);
   input.onProgress?.('questions', o.questions, o.questions);
   // 2. The base Solver votes m times on each; the oracle checks the majority and every vote.
   const votes = solverVotes(model, render, questions, o.votes, o.voting, o.seed ^ 0x5eed);
@@ -208,7 +229,7 @@ export function probeDomain(input: ProbeInput): ProbeReport {
   });
   return {
     generated: o.questions,
-    valid: valid.length,
+    valid: written.valid,
     answerable: questions.length,
     calibration: calibrationTable(rows, o.votes),
     band,

@@ -1,0 +1,92 @@
+/**
+ * Runs `scripts/coevolve.js` child processes, a few at a time (one per core: each is a full
+ * co-evolution run), each logging to `<dir>/log.txt`. Used by `npm run replicate` and
+ * `npm run size:solver`. A failed run does not stop the others; the failures are reported
+ * together at the end.
+ */
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { iterationDir } from '../src/rzero';
+import type { PresetName } from '../src/rzero';
+import { ProgressBar } from './progress';
+
+export interface CoevolveJob {
+  /** Names the job in failures. */
+  name: string;
+  /** Work directory: checkpoints, report.json, log.txt. */
+  dir: string;
+  iterations: number;
+  base: string;
+  preset: PresetName;
+  benchmarks: readonly string[];
+  /** `--set` overrides, in order. */
+  sets: readonly string[];
+}
+
+/** Iterations of the job already finished (a rerun resumes after them). */
+export function completedIterations(j: CoevolveJob): number {
+  let n = 0;
+  while (n < j.iterations && existsSync(join(iterationDir(j.dir, n + 1), 'summary.json'))) n++;
+  return n;
+}
+
+function runJob(j: CoevolveJob): Promise<void> {
+  const args = [
+    resolve(__dirname, 'coevolve.js'),
+    '--base',
+    j.base,
+    '--preset',
+    j.preset,
+    '--domain',
+    'arith',
+    '--benchmarks',
+    j.benchmarks.length > 0 ? j.benchmarks.join(',') : 'none',
+    '--work',
+    j.dir,
+    '--report',
+    join(j.dir, 'report'),
+  ];
+  for (const s of [`iterations=${j.iterations}`, ...j.sets]) args.push('--set', s);
+  mkdirSync(j.dir, { recursive: true });
+  const log = createWriteStream(join(j.dir, 'log.txt'), { flags: 'a' });
+  return new Promise((ok, fail) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
+    child.on('error', fail);
+    child.on('close', (code) =>
+      code === 0
+        ? ok()
+        : fail(new Error(`${j.name} exited ${code}; see ${join(j.dir, 'log.txt')}`)),
+    );
+  });
+}
+
+/** Runs every job, `concurrency` at a time, with a progress bar over their iterations. */
+export async function runCoevolveJobs(
+  label: string,
+  jobs: readonly CoevolveJob[],
+  concurrency: number,
+): Promise<void> {
+  const total = jobs.reduce((n, j) => n + j.iterations, 0);
+  const bar = new ProgressBar(label, total);
+  const tick = () => bar.update(jobs.reduce((n, j) => n + completedIterations(j), 0));
+  const timer = setInterval(tick, 5000);
+  const queue = jobs.slice();
+  const failures: string[] = [];
+  const worker = async () => {
+    for (let j = queue.shift(); j; j = queue.shift()) {
+      await runJob(j).catch((err: Error) => failures.push(err.message));
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  } finally {
+    clearInterval(timer);
+    tick();
+    bar.done();
+  }
+  if (failures.length > 0)
+    throw new Error(`${failures.length} run(s) failed:\n${failures.join('\n')}`);
+}
