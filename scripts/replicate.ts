@@ -51,10 +51,13 @@ import {
   ARITH_SMALL_BENCHMARK_NAMES,
   arithBenchmarkSets,
 } from '../src/tasks/arith';
+import type { ArithBenchmarkName } from '../src/tasks/arith';
 import { BUILTIN_MODELS } from './coevolve';
 import { runCoevolveJobs } from './coevolve-jobs';
 import type { CoevolveJob } from './coevolve-jobs';
 import { renderPlots } from './replicate-plots';
+import { exportResultModels } from './result-models';
+import type { ResultModelsFile } from './result-models';
 
 interface Variant {
   name: string;
@@ -375,7 +378,7 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const baseDir = BUILTIN_MODELS[args.base] ?? resolve(args.base);
   const benches = benchesFor(args.base);
-  await initBackend(parseBackendRequest(process.env.RZERO_BACKEND));
+  const backend = await initBackend(parseBackendRequest(process.env.RZERO_BACKEND));
   const probe = await gate(args, baseDir, benches);
   process.stderr.write(probeMarkdown(probe, DEFAULT_PROBE.votes));
   if (!probe.gate.passed) {
@@ -421,7 +424,6 @@ async function main(): Promise<void> {
   }
   const t1 = table1(results, benches);
   const diagnostics = diagnosticsRows(results.get('rzero') ?? []);
-  const wallMinutes = (Date.now() - t0) / 60000;
 
   const outDir = resolve(args.out);
   mkdirSync(join(outDir, 'results'), { recursive: true });
@@ -431,6 +433,30 @@ async function main(): Promise<void> {
   const config = (
     JSON.parse(readFileSync(join(rzeroJob.dir, 'report.json'), 'utf8')) as { config: RZeroConfig }
   ).config;
+  // The first seed's models, in f16 with config and tokenizer, for `npm run check:models`.
+  const seed = args.seeds[0]!;
+  const dirOf = (variant: string) =>
+    jobs.find((j) => j.variant.name === variant && j.seed === seed)!;
+  process.stderr.write(`exporting seed ${seed}'s models (f16) and scoring them\n`);
+  const models = await exportResultModels(
+    [
+      { name: 'base', dir: baseDir, label: `base model (${args.base})` },
+      {
+        name: `rzero-it3-seed${seed}`,
+        dir: join(iterationDir(dirOf('rzero').dir, 3), 'solver'),
+        label: `R-Zero iteration 3, seed ${seed}: Solver`,
+      },
+      {
+        name: `base-challenger-seed${seed}`,
+        dir: join(iterationDir(dirOf('base-challenger').dir, 1), 'solver'),
+        label: `Base Challenger, seed ${seed}: Solver`,
+      },
+    ],
+    join(outDir, 'results', 'models'),
+    benches as ArithBenchmarkName[],
+    config.evaluation.maxNewTokens,
+  );
+  const wallMinutes = (Date.now() - t0) / 60000;
   const raw = {
     seeds: args.seeds,
     sets: args.set,
@@ -442,6 +468,7 @@ async function main(): Promise<void> {
     table1: t1,
     table4: t4,
     diagnostics,
+    models,
     runs: Object.fromEntries(results),
   };
   writeFileSync(join(outDir, 'results.json'), JSON.stringify(raw, null, 2) + '\n');
@@ -450,7 +477,7 @@ async function main(): Promise<void> {
     resultsMarkdown(
       args,
       config,
-      { t1, t4, benches, probe, diagnostics },
+      { t1, t4, benches, probe, diagnostics, models, backend: backend.device },
       results,
       wallMinutes,
       plots,
@@ -465,12 +492,15 @@ interface Tables {
   benches: string[];
   probe: ProbeReport;
   diagnostics: DiagnosticsRow[];
+  models: ResultModelsFile;
+  /** The compute backend, in words. */
+  backend: string;
 }
 
 function resultsMarkdown(
   args: Args,
   config: RZeroConfig,
-  { t1, t4, benches, probe, diagnostics }: Tables,
+  { t1, t4, benches, probe, diagnostics, models: committed, backend }: Tables,
   results: Map<string, CoevolveResult[]>,
   wallMinutes: number,
   plots: string[],
@@ -480,7 +510,7 @@ function resultsMarkdown(
   L.push('# Results: R-Zero on the arithmetic domain', '');
   L.push(
     `Measured by \`npm run replicate --${[`--seeds ${args.seeds.join(',')}`, `--jobs ${args.jobs}`, ...args.set.map((s) => `--set ${s}`)].map((a) => ` ${a}`).join('')}\` on ${new Date().toISOString().slice(0, 10)}: ` +
-      `seeds ${args.seeds.join(', ')}, ${args.jobs} runs at a time, ${wallMinutes.toFixed(0)} minutes wall time, wasm backend. ` +
+      `seeds ${args.seeds.join(', ')}, ${args.jobs} runs at a time, ${wallMinutes.toFixed(0)} minutes wall time, backend ${backend}. ` +
       `Base model: \`${args.base}\` (its recipe.json). Preset \`${args.preset}\` with the command's \`--set\` overrides, if any ` +
       `(Challenger ${cfg.challenger.steps} steps x ${cfg.challenger.batch} x G=${cfg.challenger.groupSize}, lr ${cfg.challenger.lr}; ` +
       `N = ${cfg.challenger.questionsPerIteration} questions, m = ${cfg.votes} votes, band ${cfg.filter.minP}-${cfg.filter.maxP}; ` +
@@ -580,6 +610,25 @@ function resultsMarkdown(
     ),
   );
   L.push('');
+  L.push(`## The committed models (seed ${args.seeds[0]})`, '');
+  L.push(
+    'In `docs/results/models/`: F16 safetensors with config.json and the tokenizer. Greedy accuracy of these f16 weights ' +
+      `(${committed.maxNewTokens} new tokens at most), scored by the engine; \`npm run check:models\` scores them again with the ` +
+      'independent PyTorch implementation in `test/reference/` and fails unless every number matches. The Table 1 rows above ' +
+      'are of the f32 weights the runs trained, so a seed-1 cell there may differ from these by an item or two.',
+    '',
+  );
+  L.push(
+    markdownTable(
+      ['model', 'directory', ...benches],
+      committed.models.map((m) => [
+        m.source,
+        `\`${m.name}\``,
+        ...benches.map((b) => `${(100 * (m.scores[b] ?? NaN)).toFixed(1)}`),
+      ]),
+    ),
+    '',
+  );
   if (plots.length > 0) {
     L.push('## Plots', '');
     for (const p of plots) L.push(`![${p}](results/${p})`, '');
