@@ -275,11 +275,23 @@ function table1(results: Map<string, CoevolveResult[]>, benches: readonly string
 }
 
 /** The paper's findings, checked on the measured means (stated, not tuned for). */
-function shapeChecks(t1: Table1Row[], t4: Table4Row[], frontier: readonly string[]): string[] {
-  const m = (label: string, b: string) =>
-    meanStd(t1.find((r) => r.label === label)?.scores[b] ?? []).mean;
+export function shapeChecks(
+  t1: Table1Row[],
+  t4: Table4Row[],
+  frontier: readonly string[],
+): string[] {
+  const ms = (label: string, b: string) =>
+    meanStd(t1.find((r) => r.label === label)?.scores[b] ?? []);
   const yes = (ok: boolean) => (ok ? 'yes' : '**no**');
-  const out = ["**The paper's shape, on these numbers** (means over seeds):", ''];
+  const pct = (x: number) => (100 * x).toFixed(1);
+  // A gap counts when it exceeds twice the spread of a difference of two single runs:
+  // 2 sqrt(s_a^2 + s_b^2), with s the sample std over seeds (0 for the greedy base row).
+  const clear = (a: ReturnType<typeof meanStd>, b: ReturnType<typeof meanStd>) =>
+    a.mean - b.mean > 2 * Math.sqrt((a.std || 0) ** 2 + (b.std || 0) ** 2);
+  const out = [
+    "**The paper's shape, on these numbers** (means over seeds; a gap is clear when it exceeds 2 sqrt(s_a^2 + s_b^2), s the std over seeds):",
+    '',
+  ];
   for (const b of frontier) {
     const [base, bc, r1, r2, r3] = [
       'Base',
@@ -287,22 +299,29 @@ function shapeChecks(t1: Table1Row[], t4: Table4Row[], frontier: readonly string
       'R-Zero iteration 1',
       'R-Zero iteration 2',
       'R-Zero iteration 3',
-    ].map((l) => m(l, b));
+    ].map((l) => ms(l, b)) as ReturnType<typeof meanStd>[];
     out.push(
-      `- ${b}: R-Zero iteration 3 > Base Challenger > Base: ${yes(r3! > bc! && bc! > base!)} ` +
-        `(${[r3, bc, base].map((x) => (100 * x!).toFixed(1)).join(' / ')}); rising over iterations 1 -> 2 -> 3: ${yes(r1! < r2! && r2! < r3!)} ` +
-        `(${[r1, r2, r3].map((x) => (100 * x!).toFixed(1)).join(' -> ')})`,
+      `- ${b}: R-Zero iteration 3 > Base Challenger > Base, each gap clear: ${yes(clear(r3!, bc!) && clear(bc!, base!))} ` +
+        `(${[r3!, bc!, base!].map((x) => pct(x.mean)).join(' / ')}); rising over iterations 1 -> 2 -> 3: ` +
+        `${yes(r1!.mean < r2!.mean && r2!.mean < r3!.mean)} (${[r1!, r2!, r3!].map((x) => pct(x.mean)).join(' -> ')})`,
     );
   }
+  const kept1 = meanStd(
+    t4.filter((r) => r.iteration === 1).map((r) => r.pseudoLabelAccuracyKept ?? NaN),
+  ).mean;
+  out.push(
+    `- pseudo-labels of the questions kept at iteration 1 right (oracle): ${pct(kept1)}%; at least 60%: ${yes(kept1 >= 0.6)}`,
+  );
   for (const k of [1, 2, 3]) {
     const rows = t4.filter((r) => r.iteration === k);
     const prev = meanStd(
       rows.map((r) => r.accuracy[k === 1 ? 'base' : `solver ${k - 1}`] ?? NaN),
     ).mean;
     const same = meanStd(rows.map((r) => r.accuracy[`solver ${k}`] ?? NaN)).mean;
+    const inRange = (x: number) => x >= 0.35 && x <= 0.65;
     out.push(
-      `- questions of Challenger ${k}: accuracy of the Solver it was trained against ${(100 * prev).toFixed(1)}%, ` +
-        `of Solver ${k} ${(100 * same).toFixed(1)}%; between 40% and 60%: ${yes(same >= 0.4 && same <= 0.6)} / ${yes(prev >= 0.4 && prev <= 0.6)} (Solver ${k} / previous)`,
+      `- questions of Challenger ${k}: accuracy of the Solver it was trained against ${pct(prev)}%, ` +
+        `of Solver ${k} ${pct(same)}%; between 35% and 65%: ${yes(inRange(prev))} / ${yes(inRange(same))} (the Solver it was trained against / Solver ${k})`,
     );
   }
   return out;

@@ -7,6 +7,8 @@ import { describe, test } from 'node:test';
 import { OPEN_MATH_DOMAIN } from '../../src/rzero';
 import { ALL_ARITH_BENCHMARK_NAMES, ARITH_DOMAIN } from '../../src/tasks/arith';
 import { benchmarksOf } from '../../scripts/coevolve';
+import { shapeChecks } from '../../scripts/replicate';
+import type { Table1Row, Table4Row } from '../../scripts/replicate';
 import { points } from '../../scripts/size-solver';
 
 describe('scripts', () => {
@@ -40,5 +42,34 @@ describe('scripts', () => {
       ],
     );
     assert.deepEqual(points([]), [[]]);
+  });
+
+  test("replicate: the paper's shape is called only when every gap clears 2 standard deviations", () => {
+    const t1 = (r3: number[]): Table1Row[] => [
+      { label: 'Base', scores: { f: [0.3] } },
+      { label: 'Base Challenger', scores: { f: [0.34, 0.35, 0.36] } },
+      { label: 'R-Zero iteration 1', scores: { f: [0.36, 0.37, 0.38] } },
+      { label: 'R-Zero iteration 2', scores: { f: [0.38, 0.39, 0.4] } },
+      { label: 'R-Zero iteration 3', scores: { f: r3 } },
+    ];
+    const t4: Table4Row[] = [1, 2, 3].map((iteration) => ({
+      seed: 1,
+      iteration,
+      questions: 200,
+      accuracy: { base: 0.5, 'solver 1': 0.6, 'solver 2': 0.55, 'solver 3': 0.7 },
+      pseudoLabelAccuracy: 0.6,
+      pseudoLabelAccuracyKept: iteration === 1 ? 0.65 : 0.5,
+      difficulty: null,
+      keptShare: 0.4,
+      meanP: 0.6,
+    }));
+    const clear = shapeChecks(t1([0.42, 0.43, 0.44]), t4, ['f']).join('\n');
+    assert.match(clear, /f: R-Zero iteration 3 > Base Challenger > Base, each gap clear: yes/);
+    assert.match(clear, /rising over iterations 1 -> 2 -> 3: yes/);
+    assert.match(clear, /at iteration 1 right \(oracle\): 65\.0%; at least 60%: yes/);
+    assert.match(clear, /Challenger 3: .* between 35% and 65%: yes \/ \*\*no\*\*/);
+    // Same mean, seeds spread wide: the gap to Base Challenger is no longer clear.
+    const noisy = shapeChecks(t1([0.33, 0.43, 0.53]), t4, ['f']).join('\n');
+    assert.match(noisy, /each gap clear: \*\*no\*\*/);
   });
 });
