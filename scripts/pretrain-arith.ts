@@ -120,9 +120,10 @@ const PROFILES: Record<ModelName, Profile> = {
       'The base model of the replication: a character-level `LlamaForCausalLM` (hidden 160, 6 ' +
       'layers, 5 heads of 32, intermediate 448, tied embeddings, 53-token vocabulary) pretrained ' +
       'from random weights on the v2 arithmetic corpus of `src/tasks/arith`: + and -, 2-4 ' +
-      'operands of 1-2 digits, worked one operation per line; a quarter of the Challenger ' +
-      'documents pose questions one notch past (5 operands, or 3-digit operands), which the ' +
-      'Solver documents never show.',
+      'operands of 1-2 digits, worked as rewrites of the remaining expression (one operation a ' +
+      'line); a quarter of the Challenger documents pose questions one notch past (5 operands, ' +
+      'or 3-digit operands), which the Solver documents show only as a thin tail (1% each). ' +
+      'arith-beyond (6 operands) is in no document.',
     architecture: {
       hidden_size: 160,
       intermediate_size: 448,
