@@ -287,7 +287,7 @@ export function shapeChecks(
   // A gap counts when it exceeds twice the spread of a difference of two single runs:
   // 2 sqrt(s_a^2 + s_b^2), with s the sample std over seeds (0 for the greedy base row).
   const clear = (a: ReturnType<typeof meanStd>, b: ReturnType<typeof meanStd>) =>
-    a.mean - b.mean > 2 * Math.sqrt((a.std || 0) ** 2 + (b.std || 0) ** 2);
+    a.mean - b.mean > 2 * Math.sqrt(a.std ** 2 + b.std ** 2);
   const out = [
     "**The paper's shape, on these numbers** (means over seeds; a gap is clear when it exceeds 2 sqrt(s_a^2 + s_b^2), s the std over seeds):",
     '',

@@ -17,8 +17,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { initBackend, loadModelDir, parseBackendRequest, saveModelDir } from '../src/engine';
-import type { Tokenizer } from '../src/engine';
+import {
+  Tokenizer,
+  initBackend,
+  loadModelDir,
+  parseBackendRequest,
+  saveModelDir,
+} from '../src/engine';
 import { PromptRenderer, resolveConfig } from '../src/rzero';
 import type { BenchmarkSet, Domain } from '../src/rzero';
 import { evaluateModel, isCorrect } from '../src/rzero/evaluation';
@@ -155,14 +160,9 @@ export async function checkResultModels(
   const total = file.models.length * benchmarks.length;
   for (const m of file.models) {
     const modelDir = join(dir, m.name);
-    const { tokenizer } = await loadModelDir(modelDir, {
-      trainable: false,
-      requireTokenizer: true,
-    }).then((l) => {
-      l.model.dispose();
-      return l;
-    });
-    const render = new PromptRenderer(tokenizer!, ARITH_DOMAIN.prompts);
+    // Only the tokenizer: the model itself runs in PyTorch.
+    const tokenizer = await Tokenizer.fromDir(modelDir);
+    const render = new PromptRenderer(tokenizer, ARITH_DOMAIN.prompts);
     for (const b of benchmarks) {
       let correct = 0;
       const chunk = 250;
@@ -170,7 +170,7 @@ export async function checkResultModels(
         const items = b.items.slice(i, i + chunk);
         const texts = referenceGreedy(
           modelDir,
-          tokenizer!,
+          tokenizer,
           items.map((it) => render.solver(it.question)),
           file.maxNewTokens,
         );
