@@ -1042,7 +1042,7 @@ export interface components {
         };
         /** @description The non-file fields of POST /models (JSON, or the text fields of the multipart form). */
         RegisterModelDto: {
-            /** @description Use a built-in model (e.g. "arith-tiny") instead of uploading files. */
+            /** @description Use a built-in model ("arith-tiny" or "arith-small") instead of uploading files. */
             builtin?: string;
             /** @description Display name of an uploaded model. */
             name?: string;
@@ -1356,7 +1356,7 @@ export interface components {
         StartRunDto: {
             /** Format: uuid */
             baseModelId: string;
-            /** @description Defaults to the built-in benchmarks of the domain. */
+            /** @description Defaults to the base model's built-in benchmarks: arith-tiny's or arith-small's for those models and the Solvers trained from them, else the domain's (arith: arith-tiny's; math: none). Only benchmarks of the run's domain. */
             benchmarkIds?: string[];
             config?: components["schemas"]["RZeroConfigOverrides"];
             /**

@@ -1,18 +1,20 @@
 /**
  * Runs R-Zero co-evolution from the command line and writes a JSON and a markdown report.
  *
- *   npm run coevolve -- [--base arith-tiny | --base <hf model dir>] [--preset tiny|paper]
+ *   npm run coevolve -- [--base arith-tiny | arith-small | <hf model dir>] [--preset tiny|paper]
  *       [--config overrides.json] [--set challenger.steps=4 ...] [--domain arith|math]
  *       [--benchmarks arith-easy,arith-medium,arith-hard | arith-in,arith-frontier,... | file.jsonl,...
  *                     | none]
  *       [--work runs/<name>] [--report reports/<name>]
  *
- * The work directory holds the checkpoints of every iteration; running the same command again
- * resumes after the last completed iteration. A benchmark file is JSONL with {"question",
- * "answer"} lines, or GSM8K lines whose answer ends in "#### <answer>".
+ * A built-in base model runs in the arith domain on its own benchmarks by default
+ * (src/common/builtin-models.ts). The work directory holds the checkpoints of every iteration;
+ * running the same command again resumes after the last completed iteration. A benchmark file is
+ * JSONL with {"question", "answer"} lines, or GSM8K lines whose answer ends in "#### <answer>".
  */
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { defaultBenchmarkNames } from '../src/common/builtin-models';
 import { BUILTIN_MODEL_DIRS, projectRoot } from '../src/common/paths';
 import { initBackend, parseBackendRequest } from '../src/engine';
 import {
@@ -94,9 +96,16 @@ export function readBenchmarkFile(file: string): BenchmarkSet {
   return { name: basename(file).replace(/\.jsonl$/, ''), items };
 }
 
-/** The benchmark sets named by --benchmarks: built-in arith names, JSONL files, or none. */
-export function benchmarksOf(spec: string | undefined, domain: Domain): BenchmarkSet[] {
-  if (spec === undefined) return domain.name === 'arith' ? arithBenchmarkSets() : [];
+/**
+ * The benchmark sets named by --benchmarks: built-in arith names, JSONL files, or none; without
+ * it, `defaults` in the arith domain (arith-tiny's unless given) and none elsewhere.
+ */
+export function benchmarksOf(
+  spec: string | undefined,
+  domain: Domain,
+  defaults?: readonly ArithBenchmarkName[],
+): BenchmarkSet[] {
+  if (spec === undefined) return domain.name === 'arith' ? arithBenchmarkSets(defaults) : [];
   if (spec === 'none') return [];
   return spec
     .split(',')
@@ -110,12 +119,13 @@ export function benchmarksOf(spec: string | undefined, domain: Domain): Benchmar
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const config = buildConfig(args);
-  const baseDir = BUILTIN_MODELS[args.base] ?? resolve(args.base);
+  const builtin = Object.hasOwn(BUILTIN_MODELS, args.base) ? args.base : null;
+  const baseDir = builtin !== null ? BUILTIN_MODELS[builtin]! : resolve(args.base);
   const domain =
-    (args.domain ?? (args.base === 'arith-tiny' ? 'arith' : 'math')) === 'arith'
+    (args.domain ?? (builtin !== null ? 'arith' : 'math')) === 'arith'
       ? ARITH_DOMAIN
       : OPEN_MATH_DOMAIN;
-  const benchmarks = benchmarksOf(args.benchmarks, domain);
+  const benchmarks = benchmarksOf(args.benchmarks, domain, defaultBenchmarkNames(builtin));
   const name = `${basename(baseDir)}-${args.preset}-seed${config.seed}`;
   const workDir = resolve(args.work ?? join('runs', name));
   const report = resolve(args.report ?? join(workDir, 'report'));

@@ -3,10 +3,11 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, Repository } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { canSee, isAdmin } from '../auth/principal';
+import { builtinBenchmarkNames } from '../common/builtin-models';
 import { DomainError, notFound } from '../common/domain-error';
 import { parseBenchmarkJsonl } from '../rzero';
 import type { BenchmarkSet } from '../rzero';
-import { ARITH_BENCHMARK_NAMES, arithBenchmark } from '../tasks/arith';
+import { arithBenchmark } from '../tasks/arith';
 import { BenchmarkItemEntity } from './benchmark-item.entity';
 import { BenchmarkEntity } from './benchmark.entity';
 
@@ -39,9 +40,12 @@ export class BenchmarksService {
     @InjectRepository(BenchmarkItemEntity) private readonly items: Repository<BenchmarkItemEntity>,
   ) {}
 
-  /** The arith benchmarks, registered once (idempotent; safe when several processes boot). */
+  /**
+   * Every built-in model's benchmarks (builtin-models.ts), registered once (idempotent; safe when
+   * several processes boot).
+   */
   async registerBuiltinBenchmarks(): Promise<void> {
-    for (const name of ARITH_BENCHMARK_NAMES) {
+    for (const name of builtinBenchmarkNames()) {
       if (await this.benchmarks.findOne({ where: { name, owner: IsNull() } })) continue;
       try {
         await this.insert(null, name, 'builtin', 'arith', arithBenchmark(name));
@@ -194,14 +198,16 @@ export class BenchmarksService {
     return out;
   }
 
-  /** The built-in benchmarks of a domain (the default benchmarks of a run). */
-  async builtinIds(domain: string): Promise<string[]> {
-    const rows = await this.benchmarks.find({
-      where: { owner: IsNull(), domain },
-      order: { name: 'ASC' },
-    });
-    const order = ARITH_BENCHMARK_NAMES as readonly string[];
-    return rows.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name)).map((r) => r.id);
+  /**
+   * The ids of the built-in benchmarks of `domain` named in `names`, in that order (the default
+   * benchmarks of a run); a name with no such benchmark is left out.
+   */
+  async builtinIds(domain: string, names: readonly string[]): Promise<string[]> {
+    const rows = names.length
+      ? await this.benchmarks.find({ where: { owner: IsNull(), domain, name: In([...names]) } })
+      : [];
+    const idByName = new Map(rows.map((r) => [r.name, r.id]));
+    return names.flatMap((n) => idByName.get(n) ?? []);
   }
 
   async domainsOf(ids: string[]): Promise<string[]> {

@@ -12,6 +12,8 @@ export function projectRoot(from: string = __dirname): string {
   }
 }
 
+/** The shipped base models, registered at boot; their default benchmarks: builtin-models.ts. */
 export const BUILTIN_MODEL_DIRS: Record<string, string> = {
   'arith-tiny': 'assets/base-models/arith-tiny',
+  'arith-small': 'assets/base-models/arith-small',
 };

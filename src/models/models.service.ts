@@ -254,6 +254,26 @@ export class ModelsService {
   }
 
   /**
+   * The name of the built-in model that `row` is, or that it descends from through runs (a run's
+   * Solver descends from the run's base model); null for an upload and what was trained from one.
+   * Deleted models still count: a Solver's lineage outlives its base model's row.
+   */
+  async builtinAncestor(row: ModelEntity): Promise<string | null> {
+    const seen = new Set<string>();
+    for (let m: ModelEntity | null = row; m !== null && !seen.has(m.id);) {
+      seen.add(m.id);
+      if (m.source === 'builtin') return m.name;
+      if (m.source !== 'run' || m.sourceRunId === null) return null;
+      const run: RunEntity | null = await this.models.manager.findOne(RunEntity, {
+        where: { id: m.sourceRunId },
+        select: { id: true, baseModelId: true },
+      });
+      m = run ? await this.models.findOne({ where: { id: run.baseModelId } }) : null;
+    }
+    return null;
+  }
+
+  /**
    * Soft-deletes a model that no queued or running run or evaluation uses. The model's row is
    * locked FOR UPDATE for the in-use counts and the delete, and run and evaluation creation lock it
    * FOR SHARE (lockForUse) until they commit: whichever comes second sees the other, so a delete

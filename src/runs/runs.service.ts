@@ -9,12 +9,14 @@ import type { RZeroConfig } from '../rzero';
 import type { Principal } from '../auth/principal';
 import { canSee, isAdmin } from '../auth/principal';
 import { BenchmarksService } from '../benchmarks/benchmarks.service';
+import { defaultBenchmarkNames } from '../common/builtin-models';
 import { DomainError, notFound, validationFailed } from '../common/domain-error';
 import { lockOwner, OwnerLock } from '../common/owner-lock';
 import type { FieldIssue } from '../common/domain-error';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { EventLogService } from '../events/event-log.service';
+import type { ModelEntity } from '../models/model.entity';
 import { ModelsService, safeName } from '../models/models.service';
 import { JobQueue } from '../queue/job-queue.service';
 import { ScoreEntity } from '../scores/score.entity';
@@ -178,7 +180,7 @@ export class RunsService {
     let sizes: number[] = [];
     try {
       if (dto.benchmarkIds === undefined) {
-        benchmarkIds = await this.benchmarks.builtinIds(domain);
+        benchmarkIds = await this.defaultBenchmarkIds(model, domain);
         // A domain without built-in benchmarks would never be scored: ask for one.
         if (benchmarkIds.length === 0)
           issues.push({
@@ -238,6 +240,16 @@ export class RunsService {
         benchmarkIds,
       ),
     };
+  }
+
+  /**
+   * The benchmarks of a run that names none: those of the built-in model its base model is or
+   * descends from (a Solver of an arith-small run keeps being scored on arith-small's), else the
+   * domain's; only built-in benchmarks of the run's domain.
+   */
+  private async defaultBenchmarkIds(model: ModelEntity | null, domain: string): Promise<string[]> {
+    const builtin = model ? await this.models.builtinAncestor(model) : null;
+    return this.benchmarks.builtinIds(domain, defaultBenchmarkNames(builtin));
   }
 
   async listRuns(principal: Principal, q: ListRunsQuery): Promise<Page<RunView>> {

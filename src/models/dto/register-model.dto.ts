@@ -2,7 +2,7 @@ import { IsOptional, IsString, MaxLength } from 'class-validator';
 
 /** The non-file fields of POST /models (JSON, or the text fields of the multipart form). */
 export class RegisterModelDto {
-  /** Use a built-in model (e.g. "arith-tiny") instead of uploading files. */
+  /** Use a built-in model ("arith-tiny" or "arith-small") instead of uploading files. */
   @IsOptional()
   @IsString()
   @MaxLength(100)

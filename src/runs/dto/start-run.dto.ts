@@ -21,7 +21,11 @@ export class StartRunDto {
   @IsObject()
   config?: RZeroConfigOverrides;
 
-  /** Defaults to the built-in benchmarks of the domain. */
+  /**
+   * Defaults to the base model's built-in benchmarks: arith-tiny's or arith-small's for those
+   * models and the Solvers trained from them, else the domain's (arith: arith-tiny's; math: none).
+   * Only benchmarks of the run's domain.
+   */
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(32)

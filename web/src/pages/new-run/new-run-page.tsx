@@ -21,6 +21,9 @@ import { placeErrors, useNewRun, type SubmitErrors } from './use-new-run';
 type Preset = 'paper' | 'tiny';
 type Domain = '' | 'arith' | 'math';
 
+/** The model the tiny preset is sized for, and the form's default base model. */
+const DEFAULT_MODEL = 'arith-tiny';
+
 const INPUTS = new Set([
   'baseModelId',
   'preset',
@@ -48,9 +51,13 @@ export function NewRunPage() {
   const [errors, setErrors] = useState<SubmitErrors | null>(null);
   const [dryRun, setDryRun] = useState<DryRunResult | null>(null);
 
-  // Default to a built-in model (the list also holds the Solvers of finished runs).
+  // Default to arith-tiny, else another built-in model (the list, newest first, also holds
+  // arith-small and the Solvers of finished runs).
+  const builtins = (models.data ?? []).filter((m) => m.builtin);
   const baseModelId =
-    modelChoice || models.data?.find((m) => m.builtin)?.id || models.data?.[0]?.id || '';
+    modelChoice ||
+    (builtins.find((m) => m.name === DEFAULT_MODEL) ?? builtins[0] ?? models.data?.[0])?.id ||
+    '';
   // The preset's values are every input's placeholder (GET /presets; no model needed).
   const presets = useApiQuery('presets', (rz) => rz.ok(rz.api.GET('/presets')));
   const presetConfig = presets.data?.find((p) => p.name === preset)?.config;
@@ -161,7 +168,7 @@ export function NewRunPage() {
                 data-testid="field-domain"
                 {...describedBy('domain', fieldError('domain'))}
               >
-                <option value="">default (arith for arith-tiny, else math)</option>
+                <option value="">default (arith for the built-in models, else math)</option>
                 <option value="arith">arith</option>
                 <option value="math">math</option>
               </select>
@@ -182,7 +189,9 @@ export function NewRunPage() {
             </div>
           </div>
           <fieldset className="field" {...describedBy('benchmarkIds', fieldError('benchmarkIds'))}>
-            <legend>Benchmarks (none checked: the domain's built-in ones)</legend>
+            <legend>
+              Benchmarks (none checked: the built-in base model's own, else the domain's)
+            </legend>
             <div className="checks">
               {(benchmarks.data ?? []).map((b) => (
                 <label key={b.id} className="check">
