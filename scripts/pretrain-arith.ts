@@ -3,14 +3,17 @@
  * the Hugging Face layout with its recipe and measured benchmark accuracies.
  *
  *   npm run pretrain:arith [-- --model small|tiny --steps N --out DIR ...]
- *   npm run pretrain:arith -- --model tiny --init <stage-1 dir> --corpusSeed 2 --steps 2000
- *     (a continuation stage: starts from the given model, reads fresh documents, and nests the
- *     previous stage's recipe in its own recipe.json)
+ *   npm run pretrain:arith -- --init <stage-1 dir> --recipe arith-small-ends --steps 1200 --lr 3e-4
+ *     (a continuation stage: starts from the given model, reads the named corpus recipe, or fresh
+ *     documents of the same one with --corpusSeed, and nests the previous stage's recipe in its
+ *     own recipe.json)
  *
  * Models (`--model`):
  * - `small` (default): arith-small, hidden 160, 6 layers, about 1.9M parameters, on the v2 corpus
  *   (src/tasks/arith/distributions.ts, corpus.ts): + and -, 2-4 operands of 1-2 digits, with a
- *   share of Challenger documents one notch past (5 operands, or 3-digit operands).
+ *   share of Challenger documents one notch past. The shipped model is two stages: the recipe
+ *   `arith-small` from random weights (6,000 steps), then `arith-small-ends` (the command above):
+ *   solutions worked from either end, 5 and 6 operands the notches.
  * - `tiny`: arith-tiny (0.9M, the v1 corpus), the model the demo and CI runs use.
  *
  * Resumable: every `--checkpointMinutes` (default 5) the model, the optimizer's moments and the
@@ -44,6 +47,7 @@ import { loadModelDir, saveModelDir } from '../src/engine/checkpoint';
 import { readSafetensorsF32, saveSafetensorsDir } from '../src/engine/safetensors';
 import {
   ARITH_CORPUS_RECIPE,
+  ARITH_SMALL_ENDS_RECIPE,
   ARITH_SMALL_CORPUS_RECIPE,
   arithBenchmark,
   arithCorpus,
@@ -74,6 +78,8 @@ interface Args {
   init: string;
   /** Corpus seed; give a continuation stage its own, so it reads documents not seen before. */
   corpusSeed: number;
+  /** The corpus recipe by name (CORPUS_RECIPES); a continuation stage may read another one. */
+  recipe: string;
   checkpoint: string;
   checkpointMinutes: number;
   maxMinutes: number;
@@ -84,7 +90,6 @@ interface Profile {
   title: string;
   description: string;
   architecture: Record<string, unknown>;
-  recipe: ArithCorpusRecipe;
   /** Benchmarks measured on their first evalItems items during training. */
   during: ArithBenchmarkName[];
   /** Benchmarks measured in full at the end. */
@@ -109,7 +114,6 @@ const PROFILES: Record<ModelName, Profile> = {
       num_key_value_heads: 4,
       max_position_embeddings: 256,
     },
-    recipe: ARITH_CORPUS_RECIPE,
     during: ['arith-easy', 'arith-medium'],
     final: ['arith-easy', 'arith-medium', 'arith-hard'],
     defaults: { steps: 3000, batch: 32, micro: 8, lr: 2e-3, warmup: 100 },
@@ -132,11 +136,32 @@ const PROFILES: Record<ModelName, Profile> = {
       num_key_value_heads: 5,
       max_position_embeddings: 256,
     },
-    recipe: ARITH_SMALL_CORPUS_RECIPE,
-    during: ['arith-in', 'arith-frontier', 'arith-wide'],
+    during: ['arith-in', 'arith-frontier', 'arith-beyond'],
     final: ['arith-in', 'arith-frontier', 'arith-wide', 'arith-beyond'],
     defaults: { steps: 6000, batch: 64, micro: 16, lr: 1e-3, warmup: 200 },
   },
+};
+
+/** The corpus recipes `--recipe` names; a model's default is the one named like it. */
+const CORPUS_RECIPES: Record<string, ArithCorpusRecipe> = {
+  'arith-tiny': ARITH_CORPUS_RECIPE,
+  'arith-small': ARITH_SMALL_CORPUS_RECIPE,
+  'arith-small-ends': ARITH_SMALL_ENDS_RECIPE,
+};
+
+/** A continuation stage's model card describes both stages. */
+const STAGE_DESCRIPTIONS: Record<string, string> = {
+  'arith-small-ends':
+    'The base model of the replication: a character-level `LlamaForCausalLM` (hidden 160, 6 ' +
+    'layers, 5 heads of 32, intermediate 448, tied embeddings, 53-token vocabulary), pretrained ' +
+    'in two stages on the arithmetic corpora of `src/tasks/arith` (+ and -, operands of 1-2 ' +
+    'digits). Stage 1 (from random weights, recipe nested below): 2-4 operands worked left to ' +
+    'right as rewrites of the remaining expression, with thin tails of 5-operand and 3-digit ' +
+    'problems. Stage 2 (this recipe): the same problems worked from either end (each line, ' +
+    'marked l or r, combines the leftmost or the rightmost ready pair, drawn at random, so that ' +
+    'samples of one question take different paths), no 3-digit operands, a 2% tail of 5 ' +
+    'operands; 30% of the Challenger documents pose ' +
+    '5- or 6-operand questions. Six operands are in no Solver document.',
 };
 
 /** The settings that define a run: a checkpoint is resumed only when all of them agree. */
@@ -150,6 +175,7 @@ const RUN_KEYS = [
   'seed',
   'init',
   'corpusSeed',
+  'recipe',
 ] as const;
 
 function parseArgs(argv: string[]): Args {
@@ -169,14 +195,15 @@ function parseArgs(argv: string[]): Args {
     evalEvery: 500,
     evalItems: 100,
     init: '',
-    corpusSeed: profile.recipe.seed,
+    corpusSeed: NaN,
+    recipe: profile.title,
     checkpoint: `assets/pretrain/${profile.title}`,
     checkpointMinutes: 5,
     maxMinutes: 0,
     fresh: 0,
     ...profile.defaults,
   };
-  const strings = new Set(['out', 'init', 'checkpoint', 'model']);
+  const strings = new Set(['out', 'init', 'checkpoint', 'model', 'recipe']);
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i]!.replace(/^--/, '');
     const value = argv[i + 1];
@@ -187,6 +214,12 @@ function parseArgs(argv: string[]): Args {
       throw new Error(`--${key} must be a number, got ${value}`);
     (a as unknown as Record<string, number | string>)[key] = parsed;
   }
+  const recipe = CORPUS_RECIPES[a.recipe];
+  if (!recipe)
+    throw new Error(
+      `--recipe must be one of ${Object.keys(CORPUS_RECIPES).join(', ')}, got ${a.recipe}`,
+    );
+  if (Number.isNaN(a.corpusSeed)) a.corpusSeed = recipe.seed;
   return a;
 }
 
@@ -310,7 +343,7 @@ interface CheckpointState {
 const runOf = (a: Args): CheckpointState['run'] => ({
   ...(Object.fromEntries(RUN_KEYS.map((k) => [k, a[k]])) as Pick<Args, (typeof RUN_KEYS)[number]>),
   corpus: createHash('sha256')
-    .update(JSON.stringify(PROFILES[a.model].recipe))
+    .update(JSON.stringify(CORPUS_RECIPES[a.recipe]))
     .digest('hex')
     .slice(0, 16),
 });
@@ -384,7 +417,9 @@ async function main(): Promise<void> {
   const previous = args.init
     ? await loadModelDir(resolve(args.init), { requireTokenizer: true })
     : null;
-  if (previous && JSON.stringify(previous.config) !== JSON.stringify(config)) {
+  // Compared as parsed (the saved config.json also carries head_dim and torch_dtype).
+  const parsed = (c: typeof config) => JSON.stringify({ ...c, raw: undefined });
+  if (previous && parsed(previous.config) !== parsed(config)) {
     throw new Error(`--init ${args.init}: its config differs from this script's architecture`);
   }
   const previousRecipe = previous
@@ -436,7 +471,7 @@ async function main(): Promise<void> {
   }
 
   const recipe = {
-    ...profile.recipe,
+    ...CORPUS_RECIPES[args.recipe]!,
     seed: args.corpusSeed,
     documents: args.steps * args.batch,
   };
@@ -539,7 +574,7 @@ async function main(): Promise<void> {
   const { checkpoint: _c, checkpointMinutes: _m, maxMinutes: _x, fresh: _f, ...runArgs } = args;
   const recipeOut: RecipeSummary & Record<string, unknown> = {
     title: profile.title,
-    description: profile.description,
+    description: STAGE_DESCRIPTIONS[args.recipe] ?? profile.description,
     script: 'scripts/pretrain-arith.ts',
     command: `npm run pretrain:arith -- ${process.argv.slice(2).join(' ')}`.trim(),
     backend: info.backend,

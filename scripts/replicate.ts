@@ -10,7 +10,7 @@
  * First the gate (src/rzero/probe.ts, `npm run probe:domain`): the base model's majority votes on
  * its own Challenger questions must be right on >= 60% of those inside the filter band, with a
  * correct vote on >= 70%. A domain that fails it is not replicated (exit 1): change the domain.
- * Benchmarks: arith-tiny's three for arith-tiny, arith-small's four for any other base.
+ * Benchmarks: arith-tiny's for arith-tiny, arith-small's (ARITH_SMALL_BENCHMARK_NAMES) for any other base.
  *
  * Runs per seed (each a `scripts/coevolve.js` child process, `--jobs` at a time, one per core:
  * the wasm backend is single-threaded):

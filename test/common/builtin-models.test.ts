@@ -36,6 +36,7 @@ describe('built-in models: default benchmarks', () => {
     assert.deepEqual(names, [
       ...new Set([...ARITH_BENCHMARK_NAMES, ...ARITH_SMALL_BENCHMARK_NAMES]),
     ]);
-    assert.deepEqual(names.slice().sort(), [...new Set(ALL_ARITH_BENCHMARK_NAMES)].sort());
+    // Every one is a defined benchmark (arith-wide is defined but no model's any more).
+    for (const n of names) assert.ok(ALL_ARITH_BENCHMARK_NAMES.includes(n), n);
   });
 });

@@ -5,7 +5,6 @@
 import { generateProblems } from './generator';
 import {
   ARITH_BENCHMARK_NAMES,
-  ARITH_SMALL_BENCHMARK_NAMES,
   ARITH_BENCHMARK_SPECS,
   ArithBenchmarkName,
   ArithBenchmarkSpec,
@@ -13,11 +12,13 @@ import {
 
 export { greedyAccuracy, meanAtK, oracleStats } from './metrics';
 
-/** Every benchmark of arith-tiny and arith-small. */
-export const ALL_ARITH_BENCHMARK_NAMES: readonly ArithBenchmarkName[] = Object.freeze([
-  ...ARITH_BENCHMARK_NAMES,
-  ...ARITH_SMALL_BENCHMARK_NAMES,
-]);
+/**
+ * Every benchmark defined, arith-wide included (arith-small's stage 1 corpus keeps its items out,
+ * though it is not one of arith-small's benchmarks any more).
+ */
+export const ALL_ARITH_BENCHMARK_NAMES: readonly ArithBenchmarkName[] = Object.freeze(
+  Object.keys(ARITH_BENCHMARK_SPECS) as ArithBenchmarkName[],
+);
 
 export interface BenchmarkItem {
   /** "<benchmark>-<index, 4 digits>", e.g. "arith-easy-0007". */

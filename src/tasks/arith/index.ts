@@ -51,6 +51,7 @@ export {
 export {
   ARITH_BENCHMARK_NAMES,
   ARITH_BENCHMARK_SPECS,
+  ARITH_BEYOND_KNOBS,
   ARITH_FRONTIER_KNOBS,
   ARITH_PRETRAIN_KNOBS,
   ARITH_SMALL_BENCHMARK_NAMES,
@@ -85,6 +86,7 @@ export {
 export type { ArithTokenizerFiles } from './tokenizer';
 export {
   ARITH_CORPUS_RECIPE,
+  ARITH_SMALL_ENDS_RECIPE,
   ARITH_SMALL_CORPUS_RECIPE,
   arithCorpus,
   makeDocument,
@@ -96,5 +98,5 @@ export type {
   CorpusRole,
   SolutionFormat,
 } from './corpus';
-export { renderNode, rewriteSteps } from './rewrite';
+export { endsSteps, renderNode, rewriteSteps } from './rewrite';
 export { ARITH_DOMAIN, arithBenchmarkSets } from './domain';

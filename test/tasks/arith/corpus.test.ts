@@ -5,6 +5,7 @@ import {
   ALL_ARITH_BENCHMARK_NAMES,
   ARITH_CORPUS_RECIPE,
   ARITH_EOS,
+  ARITH_SMALL_ENDS_RECIPE,
   ARITH_SMALL_CORPUS_RECIPE,
   ARITH_SMALL_PRETRAIN_KNOBS,
   ArithCorpusRecipe,
@@ -176,5 +177,55 @@ describe('arith-small corpus (v2)', () => {
       ],
       RangeError,
     );
+  });
+});
+
+describe('arith-small stage 2 corpus (two ends)', () => {
+  const docs = [...arithCorpus({ ...ARITH_SMALL_ENDS_RECIPE, documents: 20_000 })];
+  const shape = (q: string) => questionDifficulty(q)!;
+
+  test('pinned; Solver documents: 2-4 operands and a 2% tail of 5, worked from either end', () => {
+    const digest = createHash('sha256')
+      .update(
+        docs
+          .slice(0, 1000)
+          .map((d) => d.text)
+          .join('\n'),
+      )
+      .digest('hex')
+      .slice(0, 16);
+    assert.equal(digest, '4f11d0f25333e455');
+    const solver = docs.filter((d) => d.role === 'solver');
+    for (const d of docs) assert.ok(shape(d.question).maxDigits <= 2, `3-digit ${d.question}`);
+    const five = solver.filter((d) => shape(d.question).operands === 5);
+    assert.ok(Math.abs(five.length / solver.length - 0.02) < 0.004, `tail ${five.length}`);
+    assert.ok(solver.every((d) => shape(d.question).operands <= 5));
+    // Each completion is a two-ends solution: same lines count and box; the sides vary.
+    let leftToRight = 0;
+    for (const d of solver.slice(0, 2000)) {
+      const lines = d.completion.slice(1).split('\n');
+      assert.equal(lines.length, shape(d.question).steps + 1);
+      assert.equal(lastBoxed(d.completion), d.answer);
+      if (!/^r=/m.test(d.completion)) leftToRight++;
+    }
+    // A fair side per line: a solution of L lines has no r with chance 2^-L (about 27% here).
+    assert.ok(
+      leftToRight > 440 && leftToRight < 650,
+      `${leftToRight} of 2000 solutions are left to right`,
+    );
+  });
+
+  test('30% of the Challenger documents pose 5- or 6-operand questions', () => {
+    const challenger = docs.filter((d) => d.role === 'challenger');
+    for (const n of [5, 6]) {
+      const share = challenger.filter((d) => shape(d.question).operands === n).length;
+      // The mix's 15%, plus the base distribution's none.
+      assert.ok(Math.abs(share / challenger.length - 0.15) < 0.025, `${n}: ${share}`);
+    }
+  });
+
+  test('a pure function of the recipe: the sides too', () => {
+    const again = [...arithCorpus({ ...ARITH_SMALL_ENDS_RECIPE, documents: 2000 })];
+    assert.deepEqual(again, docs.slice(0, 2000));
   });
 });

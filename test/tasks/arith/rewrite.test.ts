@@ -2,6 +2,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   ARITH_BENCHMARK_SPECS,
+  ARITH_BEYOND_KNOBS,
+  ArithRng,
+  endsSteps,
   ARITH_SMALL_PRETRAIN_KNOBS,
   DOMAIN_LIMITS,
   generateProblems,
@@ -48,5 +51,63 @@ describe('rewrite solutions (arith-small)', () => {
       }
     });
     assert.equal(checked, 400 * knobs.length);
+  });
+});
+
+describe('two-ends solutions (arith-small stage 2)', () => {
+  /** A fake rng that always draws the left (0) or the right (1) end. */
+  const side = (v: 0 | 1) => ({ int: () => v });
+  const strip = (s: string) => s.replace(/^[lr]=/gm, '=');
+
+  test('l is the leftmost pair, r the rightmost; signed terms; groups keep their sign', () => {
+    // Always left: rewriteSteps' lines, marked l.
+    const left = endsSteps('78+84-2-55-90=?', side(0));
+    assert.equal(strip(left), rewriteSteps('78+84-2-55-90=?'));
+    assert.match(left, /^l=162-2-55-90\n/);
+    // Always right: -55 and -90 make -145, then -2-145 = -147, ...
+    assert.equal(
+      endsSteps('78+84-2-55-90=?', side(1)),
+      'r=78+84-2-145\nr=78+84-147\nr=78-63\nr=15\n\\boxed{15}',
+    );
+    assert.equal(endsSteps('10-3+5=?', side(1)), 'r=10+2\nr=12\n\\boxed{12}');
+    // Inside a group first; the negated group keeps its sign ("-(-15)"), then -(-15)+7 = +22.
+    assert.equal(endsSteps('5-(30-45)+7=?', side(0)), 'l=5-(-15)+7\nl=20+7\nl=27\n\\boxed{27}');
+    assert.equal(endsSteps('5-(30-45)+7=?', side(1)), 'r=5-(-15)+7\nr=5+22\nr=27\n\\boxed{27}');
+    assert.equal(endsSteps('(12-40)-3+8=?', side(1)), 'r=(12-40)+5\nr=-28+5\nr=-23\n\\boxed{-23}');
+    assert.throws(() => endsSteps('2*3=?', side(0)), RangeError);
+    assert.throws(() => endsSteps('1/2=?', side(0)), RangeError);
+  });
+
+  test('every line is a question of the same value, one operation less each, and paths vary', () => {
+    const rng = new ArithRng(3);
+    let varied = 0;
+    let multi = 0;
+    for (const [i, k] of [ARITH_SMALL_PRETRAIN_KNOBS, ARITH_BEYOND_KNOBS].entries()) {
+      for (const p of generateProblems(91 + i, { ...k, parenProb: 0.6 }, 400)) {
+        const lines = endsSteps(p.question, rng).split('\n');
+        const steps = questionDifficulty(p.question)!.steps;
+        assert.equal(lines.length, steps + 1, p.question);
+        assert.equal(lines.at(-1), `\\boxed{${p.answer}}`);
+        lines.slice(0, -1).forEach((line, j) => {
+          assert.match(line, /^[lr]=/);
+          const r = solveQuestion(line.slice(2), WIDE);
+          assert.ok(r.answerable, `${p.question}: line ${j + 1} ${line} does not parse`);
+          assert.equal(r.answer, p.answer, `${p.question}: line ${line}`);
+          assert.equal(questionDifficulty(line.slice(2))!.steps, steps - j - 1, line);
+        });
+        if (steps < 2 || p.question.includes('(')) continue;
+        multi++;
+        const firsts = new Set(
+          Array.from({ length: 8 }, () => strip(endsSteps(p.question, rng)).split('\n')[0]),
+        );
+        if (firsts.size > 1) varied++;
+      }
+    }
+    // A flat question of 3+ operands has two different ends at its first line: 8 draws of a
+    // fair side agree with chance 1/128.
+    assert.ok(
+      multi > 200 && varied >= 0.95 * multi,
+      `${varied} of ${multi} questions had one first line`,
+    );
   });
 });
