@@ -37,7 +37,8 @@ import {
 } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { projectRoot } from '../src/common/paths';
 import { initBackend, parseBackendRequest } from '../src/engine/backend';
 import { parseModelConfig } from '../src/engine/config';
 import { CausalLM } from '../src/engine/model';
@@ -292,6 +293,23 @@ interface RecipeSummary {
   previous_stage?: RecipeSummary | null;
 }
 
+/** A path as the recipe records it: relative to the project, or `<dir>` outside it. */
+function publicPath(p: string): string {
+  const rel = relative(projectRoot(), resolve(p));
+  return rel.startsWith('..') || isAbsolute(rel) ? '<dir>' : rel;
+}
+
+/** The command line as recorded (paths public; the checkpoint's place is no part of a recipe). */
+function publicCommand(argv: readonly string[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i += 2) {
+    const [k, v] = [argv[i]!, argv[i + 1] ?? ''];
+    if (k === '--checkpoint' || k === '--checkpointMinutes' || k === '--maxMinutes') continue;
+    out.push(k, ['--out', '--init'].includes(k) ? publicPath(v) : v);
+  }
+  return `npm run pretrain:arith -- ${out.join(' ')}`.trim();
+}
+
 /** The model card (README.md beside the weights), written from recipe.json so it cannot drift. */
 export function modelCard(r: RecipeSummary): string {
   const pct = (x: number | undefined) => (x === undefined ? '-' : `${(100 * x).toFixed(1)}%`);
@@ -312,7 +330,15 @@ export function modelCard(r: RecipeSummary): string {
     `- command: \`${r.command}\``,
     `- parameters: ${r.parameters.toLocaleString('en-US')}; backend ${r.backend}; ${Math.round(r.wall_seconds / 60)} minutes`,
     `- corpus: ${r.corpus.documents.toLocaleString('en-US')} documents (seed ${r.corpus.seed}, ${Math.round(100 * r.corpus.solverShare)}% Solver), ${r.trained_tokens.toLocaleString('en-US')} tokens`,
-    ...(r.previous_stage ? [`- continues a previous stage: \`${r.previous_stage.command}\``] : []),
+    ...(r.previous_stage
+      ? [
+          `- continues a previous stage: \`${r.previous_stage.command}\` (${Math.round(r.previous_stage.wall_seconds / 60)} minutes), which scored ${Object.entries(
+            r.previous_stage.greedy_accuracy,
+          )
+            .map(([k, v]) => `${k} ${pct(v)}`)
+            .join(', ')} greedy`,
+        ]
+      : []),
     '',
     '| benchmark | greedy accuracy (all items) |',
     '|---|---|',
@@ -571,12 +597,22 @@ async function main(): Promise<void> {
   const out = resolve(args.out);
   await saveModelDir(model, out, { tokenizerFrom: tokDir });
   rmSync(tokDir, { recursive: true, force: true });
-  const { checkpoint: _c, checkpointMinutes: _m, maxMinutes: _x, fresh: _f, ...runArgs } = args;
+  const {
+    checkpoint: _c,
+    checkpointMinutes: _m,
+    maxMinutes: _x,
+    fresh: _f,
+    ...runArgs
+  } = {
+    ...args,
+    out: publicPath(args.out),
+    init: args.init && publicPath(args.init),
+  };
   const recipeOut: RecipeSummary & Record<string, unknown> = {
     title: profile.title,
     description: STAGE_DESCRIPTIONS[args.recipe] ?? profile.description,
     script: 'scripts/pretrain-arith.ts',
-    command: `npm run pretrain:arith -- ${process.argv.slice(2).join(' ')}`.trim(),
+    command: publicCommand(process.argv.slice(2)),
     backend: info.backend,
     parameters: countParameters(config),
     args: runArgs,
