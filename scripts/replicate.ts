@@ -24,7 +24,7 @@
  * the oracle accuracy of the majority-vote pseudo-labels, and the questions' difficulty.
  * Work directories are resumable: rerunning the command skips finished iterations.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { initBackend, loadModelDir, parseBackendRequest } from '../src/engine';
 import type { CausalLM } from '../src/engine';
@@ -528,7 +528,7 @@ function resultsMarkdown(
   const L: string[] = [];
   L.push('# Results: R-Zero on the arithmetic domain', '');
   L.push(
-    `Measured by \`npm run replicate --${[`--seeds ${args.seeds.join(',')}`, `--jobs ${args.jobs}`, ...args.set.map((s) => `--set ${s}`)].map((a) => ` ${a}`).join('')}\` on ${new Date().toISOString().slice(0, 10)}: ` +
+    `Measured by \`npm run replicate --${[`--base ${args.base}`, `--seeds ${args.seeds.join(',')}`, `--jobs ${args.jobs}`, ...args.set.map((s) => `--set ${s}`)].map((a) => ` ${a}`).join('')}\` on ${new Date().toISOString().slice(0, 10)}: ` +
       `seeds ${args.seeds.join(', ')}, ${args.jobs} runs at a time, ${wallMinutes.toFixed(0)} minutes wall time, backend ${backend}. ` +
       `Base model: \`${args.base}\` (its recipe.json). Preset \`${args.preset}\` with the command's \`--set\` overrides, if any ` +
       `(Challenger ${cfg.challenger.steps} steps x ${cfg.challenger.batch} x G=${cfg.challenger.groupSize}, lr ${cfg.challenger.lr}; ` +
@@ -537,6 +537,14 @@ function resultsMarkdown(
       'Greedy accuracy in %, mean ± sample std over seeds.',
     '',
   );
+  // How the Solver phase was sized, when it was (npm run size:solver writes this file).
+  if (existsSync(join(args.out, 'results', 'size-solver.md')))
+    L.push(
+      'The Solver phase (lr, steps) was sized before any R-Zero run with oracle labels and the ' +
+        'Base Challenger, never on a benchmark: [results/size-solver.md](results/size-solver.md) ' +
+        '(`npm run size:solver`; the choice is argued in docs/rzero.md).',
+      '',
+    );
   L.push('## The gate (before any run)', '');
   L.push(probeMarkdown(probe, DEFAULT_PROBE.votes), '');
   L.push('## Table 1 analogue: greedy accuracy on the built-in benchmarks', '');
