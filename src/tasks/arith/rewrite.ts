@@ -78,8 +78,8 @@ export function rewriteSteps(question: string): string {
 /*
  * The two-ends worked solution (arith-small stage 2). The same lines as rewriteSteps (the remaining
  * expression after each operation), each marked by the pair it combined: `l` the leftmost ready
- * pair (rewriteSteps' order), `r` the rightmost, drawn at random line by line (r on 40%); + and - are read as
- * signed terms, so 10-3+5 goes to `l=7+5` or to `r=10+2` (-3 and +5 make +2).
+ * pair (rewriteSteps' order), `r` the rightmost, drawn at random line by line (r on 40%); + and -
+ * are read as signed terms, so 10-3+5 goes to `l=7+5` or to `r=10+2` (-3 and +5 make +2).
  *
  *   78+84-2-55-90=?  ->  r=78+84-2-145 / l=162-2-145 / r=162-147 / l=15 / \boxed{15}
  *
