@@ -25,6 +25,19 @@ function take(recipe: Partial<ArithCorpusRecipe>, n: number): CorpusDocument[] {
   return [...arithCorpus({ ...ARITH_CORPUS_RECIPE, ...recipe, documents: n })];
 }
 
+/** The first 16 hex digits of the SHA-256 of the first 1000 documents' texts. */
+function digestOf(docs: readonly CorpusDocument[]): string {
+  return createHash('sha256')
+    .update(
+      docs
+        .slice(0, 1000)
+        .map((d) => d.text)
+        .join('\n'),
+    )
+    .digest('hex')
+    .slice(0, 16);
+}
+
 /** Pinned: the corpus is a pure function of its recipe. */
 const PINNED_FIRST_1000 = 'cbba3dc8ec00d78f';
 
@@ -38,11 +51,7 @@ describe('arith corpus', () => {
   test('deterministic and pinned', () => {
     const docs = take({}, 1000);
     assert.deepEqual(take({}, 1000), docs);
-    const digest = createHash('sha256')
-      .update(docs.map((d) => d.text).join('\n'))
-      .digest('hex')
-      .slice(0, 16);
-    assert.equal(digest, PINNED_FIRST_1000);
+    assert.equal(digestOf(docs), PINNED_FIRST_1000);
     assert.notDeepEqual(take({ seed: 1 }, 50), docs.slice(0, 50));
   });
 
@@ -98,16 +107,7 @@ describe('arith-small corpus (v2)', () => {
   };
 
   test('pinned; Solver documents stay inside the pretraining distribution but for a 2% tail', () => {
-    const digest = createHash('sha256')
-      .update(
-        docs
-          .slice(0, 1000)
-          .map((d) => d.text)
-          .join('\n'),
-      )
-      .digest('hex')
-      .slice(0, 16);
-    assert.equal(digest, '1b080543626ee117');
+    assert.equal(digestOf(docs), '1b080543626ee117');
     const solver = docs.filter((d) => d.role === 'solver');
     assert.ok(solver.length > 15_000);
     // The thin tail: 1% frontier (5 operands), 1% wide (3-digit operands), nothing else outside.
@@ -185,16 +185,7 @@ describe('arith-small stage 2 corpus (two ends)', () => {
   const shape = (q: string) => questionDifficulty(q)!;
 
   test('pinned; Solver documents: 2-4 operands and a 2% tail of 5, worked from either end', () => {
-    const digest = createHash('sha256')
-      .update(
-        docs
-          .slice(0, 1000)
-          .map((d) => d.text)
-          .join('\n'),
-      )
-      .digest('hex')
-      .slice(0, 16);
-    assert.equal(digest, '8f41f84294e9f320');
+    assert.equal(digestOf(docs), '8f41f84294e9f320');
     const solver = docs.filter((d) => d.role === 'solver');
     for (const d of docs) assert.ok(shape(d.question).maxDigits <= 2, `3-digit ${d.question}`);
     const five = solver.filter((d) => shape(d.question).operands === 5);
