@@ -1360,7 +1360,7 @@ export interface components {
             benchmarkIds?: string[];
             config?: components["schemas"]["RZeroConfigOverrides"];
             /**
-             * @description 'arith' (prompts + exact oracle of the built-in domain) or 'math' (official prompts).
+             * @description 'arith' (prompts + exact oracle of the built-in domain) or 'math' (official prompts). Defaults to `arith` on the built-in models, to the domain of the run that trained it on a run's Solver, else `math`.
              * @enum {string}
              */
             domain?: "arith" | "math";

@@ -174,8 +174,7 @@ export class RunsService {
     const issues: FieldIssue[] = [...resolved.issues];
     const model = await this.models.findVisible(principal, dto.baseModelId).catch(() => null);
     if (!model) issues.push({ field: 'baseModelId', reason: `model ${dto.baseModelId} not found` });
-    const domain =
-      dto.domain ?? (model?.owner === null && model.name.startsWith('arith') ? 'arith' : 'math');
+    const domain = dto.domain ?? (await this.defaultDomain(model));
     let benchmarkIds = dto.benchmarkIds ?? [];
     let sizes: number[] = [];
     try {
@@ -240,6 +239,22 @@ export class RunsService {
         benchmarkIds,
       ),
     };
+  }
+
+  /**
+   * The domain of a run that names none: `arith` on the built-in arith models, the domain of the
+   * run that trained it on a run's Solver (a continued run keeps its domain), else `math`.
+   */
+  private async defaultDomain(model: ModelEntity | null): Promise<string> {
+    if (model?.source === 'builtin') return model.name.startsWith('arith') ? 'arith' : 'math';
+    if (model?.source === 'run' && model.sourceRunId !== null) {
+      const run = await this.runs.findOne({
+        where: { id: model.sourceRunId },
+        select: { id: true, domain: true },
+      });
+      if (run) return run.domain;
+    }
+    return 'math';
   }
 
   /**

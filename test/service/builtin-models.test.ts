@@ -58,8 +58,9 @@ describe('built-in models and their default benchmarks (real Postgres + Redis)',
   };
 
   /** POST /runs (202: queued). */
-  const startRun = async (body: object): Promise<{ id: string; benchmarkIds: string[] }> => {
-    const r = await alice.call<{ id: string; benchmarkIds: string[] }>('POST', '/runs', body);
+  type Started = { id: string; domain: string; benchmarkIds: string[] };
+  const startRun = async (body: object): Promise<Started> => {
+    const r = await alice.call<Started>('POST', '/runs', body);
     assert.equal(r.status, 202, JSON.stringify(r.body));
     return r.body;
   };
@@ -149,11 +150,12 @@ describe('built-in models and their default benchmarks (real Postgres + Redis)',
     });
   });
 
-  test('a run on a Solver defaults to the benchmarks of the built-in model it descends from', async () => {
+  test('a run on a Solver defaults to the domain of its run and the benchmarks of its built-in ancestor', async () => {
     const first = await startRun(ciRunBody(smallId));
     const solver = await solverOf(first.id, smallId);
-    // A run's Solver is the owner's model: the arith domain is asked for, as for an upload.
-    const second = await startRun(ciRunBody(solver, { domain: 'arith' }));
+    // A run's Solver keeps the domain of the run that trained it, unasked.
+    const second = await startRun(ciRunBody(solver));
+    assert.equal(second.domain, 'arith');
     assert.deepEqual(
       second.benchmarkIds.map((id) => nameOf.get(id)),
       [...ARITH_SMALL_BENCHMARK_NAMES],
@@ -161,15 +163,26 @@ describe('built-in models and their default benchmarks (real Postgres + Redis)',
     // Two generations down, and with the Solver it started from deleted.
     const grandchild = await solverOf(second.id, solver);
     await db.query('UPDATE models SET deleted_at = now() WHERE id = $1', [solver]);
-    assert.deepEqual(await plannedNames(ciRunBody(grandchild, { domain: 'arith' })), {
+    assert.deepEqual(await plannedNames(ciRunBody(grandchild)), {
       domain: 'arith',
       names: [...ARITH_SMALL_BENCHMARK_NAMES],
     });
     const tinyRun = await startRun(ciRunBody(tinyId));
     const tinySolver = await solverOf(tinyRun.id, tinyId);
-    assert.deepEqual(await plannedNames(ciRunBody(tinySolver, { domain: 'arith' })), {
+    assert.deepEqual(await plannedNames(ciRunBody(tinySolver)), {
       domain: 'arith',
       names: [...ARITH_BENCHMARK_NAMES],
     });
+    // The domain asked for wins over the lineage's: a math run on an arith Solver names its own
+    // benchmarks (the math domain has no built-in ones).
+    const math = await alice.call<Err>('POST', '/runs?dryRun=true', {
+      ...ciRunBody(tinySolver),
+      domain: 'math',
+    });
+    assert.equal(math.status, 400);
+    assert.deepEqual(
+      math.body.errors?.map((e) => e.field),
+      ['benchmarkIds'],
+    );
   });
 });

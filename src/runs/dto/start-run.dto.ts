@@ -32,7 +32,11 @@ export class StartRunDto {
   @IsUUID('all', { each: true })
   benchmarkIds?: string[];
 
-  /** 'arith' (prompts + exact oracle of the built-in domain) or 'math' (official prompts). */
+  /**
+   * 'arith' (prompts + exact oracle of the built-in domain) or 'math' (official prompts). Defaults
+   * to `arith` on the built-in models, to the domain of the run that trained it on a run's Solver,
+   * else `math`.
+   */
   @IsOptional()
   @IsIn(['arith', 'math'])
   domain?: 'arith' | 'math';

@@ -168,7 +168,9 @@ export function NewRunPage() {
                 data-testid="field-domain"
                 {...describedBy('domain', fieldError('domain'))}
               >
-                <option value="">default (arith for the built-in models, else math)</option>
+                <option value="">
+                  default (arith for the built-in models, the run's for a Solver, else math)
+                </option>
                 <option value="arith">arith</option>
                 <option value="math">math</option>
               </select>
