@@ -22,7 +22,8 @@
  * Then, per seed and iteration t, the Table 4 analogue: the questions Challenger t generated that
  * the oracle can answer, answered greedily by the base model and by Solvers 1..3 (true accuracy),
  * the oracle accuracy of the majority-vote pseudo-labels, and the questions' difficulty.
- * Work directories are resumable: rerunning the command skips finished iterations.
+ * Work directories are resumable: rerunning the command skips finished iterations, and the report
+ * states the wall time of every invocation on the work directory (`<work>/invocations.json`).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -145,6 +146,12 @@ export interface Table4Row {
   questions: number;
   /** Greedy true accuracy on the iteration's questions: base, then Solver 1..3. */
   accuracy: Record<string, number>;
+  /**
+   * Sampled true accuracy of the Solver the Challenger was trained against, on the same
+   * questions: the share of its m votes (temperature sampling, recorded in the curriculum) that
+   * equal the oracle's answer. The filter's p^ is about these samples, not about greedy answers.
+   */
+  sampledAccuracy: number;
   pseudoLabelAccuracy: number | null;
   pseudoLabelAccuracyKept: number | null;
   difficulty: Record<string, number> | null;
@@ -188,6 +195,14 @@ async function table4(
           items: answerable.map((it) => ({ question: it.question, answer: it.oracle!.answer! })),
         },
       ];
+      const sampledAccuracy =
+        answerable.reduce(
+          (sum, it) =>
+            sum +
+            it.solverAnswers.filter((a) => a === it.oracle!.answer).length /
+              Math.max(1, it.solverAnswers.length),
+          0,
+        ) / Math.max(1, answerable.length);
       const accuracy: Record<string, number> = {};
       for (const [name, model] of models) {
         const [score] = await evaluateModel({
@@ -209,6 +224,7 @@ async function table4(
         iteration: k,
         questions: answerable.length,
         accuracy,
+        sampledAccuracy,
         pseudoLabelAccuracy: all?.accuracy ?? null,
         pseudoLabelAccuracyKept: kept?.accuracy ?? null,
         difficulty: all?.meanDifficulty ?? null,
@@ -318,10 +334,12 @@ export function shapeChecks(
       rows.map((r) => r.accuracy[k === 1 ? 'base' : `solver ${k - 1}`] ?? NaN),
     ).mean;
     const same = meanStd(rows.map((r) => r.accuracy[`solver ${k}`] ?? NaN)).mean;
+    const sampled = meanStd(rows.map((r) => r.sampledAccuracy ?? NaN)).mean;
     const inRange = (x: number) => x >= 0.35 && x <= 0.65;
     out.push(
-      `- questions of Challenger ${k}: accuracy of the Solver it was trained against ${pct(prev)}%, ` +
-        `of Solver ${k} ${pct(same)}%; between 35% and 65%: ${yes(inRange(prev))} / ${yes(inRange(same))} (the Solver it was trained against / Solver ${k})`,
+      `- questions of Challenger ${k}: greedy accuracy of the Solver it was trained against ${pct(prev)}%, ` +
+        `of Solver ${k} ${pct(same)}%; between 35% and 65%: ${yes(inRange(prev))} / ${yes(inRange(same))} (the Solver it was trained against / Solver ${k}); ` +
+        `sampled accuracy of the Solver it was trained against (its votes) ${pct(sampled)}%, between 35% and 65%: ${yes(inRange(sampled))}`,
     );
   }
   return out;
@@ -389,6 +407,20 @@ function diagnosticsRows(runs: readonly CoevolveResult[]): DiagnosticsRow[] {
       trainingAfter: ds.map((d) => d.solverOnTrainingQuestions?.after ?? NaN),
     };
   });
+}
+
+/**
+ * Appends this invocation's wall time to `<work>/invocations.json` and returns every invocation's,
+ * oldest first: a replication resumed in another session reports the time of all of them.
+ */
+function recordInvocation(work: string, minutes: number): number[] {
+  const file = join(work, 'invocations.json');
+  const prior = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as { date: string; minutes: number }[])
+    : [];
+  const all = [...prior, { date: new Date().toISOString(), minutes }];
+  writeFileSync(file, JSON.stringify(all, null, 2) + '\n');
+  return all.map((x) => x.minutes);
 }
 
 async function main(): Promise<void> {
@@ -475,12 +507,14 @@ async function main(): Promise<void> {
     benches as ArithBenchmarkName[],
     config.evaluation.maxNewTokens,
   );
-  const wallMinutes = (Date.now() - t0) / 60000;
+  const invocationMinutes = recordInvocation(work, (Date.now() - t0) / 60000);
+  const wallMinutes = invocationMinutes.reduce((a, b) => a + b, 0);
   const raw = {
     seeds: args.seeds,
     sets: args.set,
     config,
     wallMinutes,
+    invocationMinutes,
     base: args.base,
     benchmarks: benches,
     gate: probe,
@@ -498,11 +532,13 @@ async function main(): Promise<void> {
       config,
       { t1, t4, benches, probe, diagnostics, models, backend: backend.device },
       results,
-      wallMinutes,
+      invocationMinutes,
       plots,
     ),
   );
-  process.stderr.write(`wrote ${join(outDir, 'results.md')} in ${wallMinutes.toFixed(1)} min\n`);
+  process.stderr.write(
+    `wrote ${join(outDir, 'results.md')}: ${invocationMinutes.at(-1)!.toFixed(1)} min this invocation, ${wallMinutes.toFixed(1)} in all\n`,
+  );
 }
 
 interface Tables {
@@ -521,15 +557,20 @@ function resultsMarkdown(
   config: RZeroConfig,
   { t1, t4, benches, probe, diagnostics, models: committed, backend }: Tables,
   results: Map<string, CoevolveResult[]>,
-  wallMinutes: number,
+  invocationMinutes: number[],
   plots: string[],
 ): string {
+  const wallMinutes = invocationMinutes.reduce((a, b) => a + b, 0);
+  const wall =
+    invocationMinutes.length > 1
+      ? `${wallMinutes.toFixed(0)} minutes wall time over ${invocationMinutes.length} invocations (${invocationMinutes.map((m) => m.toFixed(0)).join(' + ')}; a resumed one skips finished iterations)`
+      : `${wallMinutes.toFixed(0)} minutes wall time`;
   const cfg = config;
   const L: string[] = [];
   L.push('# Results: R-Zero on the arithmetic domain', '');
   L.push(
     `Measured by \`npm run replicate --${[`--base ${args.base}`, `--seeds ${args.seeds.join(',')}`, `--jobs ${args.jobs}`, ...args.set.map((s) => `--set ${s}`)].map((a) => ` ${a}`).join('')}\` on ${new Date().toISOString().slice(0, 10)}: ` +
-      `seeds ${args.seeds.join(', ')}, ${args.jobs} runs at a time, ${wallMinutes.toFixed(0)} minutes wall time, backend ${backend}. ` +
+      `seeds ${args.seeds.join(', ')}, ${args.jobs} runs at a time, ${wall}, backend ${backend}. ` +
       `Base model: \`${args.base}\` (its recipe.json). Preset \`${args.preset}\` with the command's \`--set\` overrides, if any ` +
       `(Challenger ${cfg.challenger.steps} steps x ${cfg.challenger.batch} x G=${cfg.challenger.groupSize}, lr ${cfg.challenger.lr}; ` +
       `N = ${cfg.challenger.questionsPerIteration} questions, m = ${cfg.votes} votes, band ${cfg.filter.minP}-${cfg.filter.maxP}; ` +
@@ -584,7 +625,8 @@ function resultsMarkdown(
   L.push('## Table 4 analogue: the generated questions, per iteration', '');
   L.push(
     `Questions: the first ${TABLE4_QUESTIONS} oracle-answerable candidates Challenger t wrote for its Solver dataset. ` +
-      'Accuracy: greedy answers checked against the oracle (true accuracy, not agreement with the vote).',
+      'Accuracy: greedy answers checked against the oracle (true accuracy, not agreement with the vote); ' +
+      'sampled accuracy: the share of the m votes of the Solver the Challenger was trained against (base for Challenger 1, Solver t-1 after) that equal the oracle answer.',
     '',
   );
   const iters = [1, 2, 3];
@@ -594,6 +636,7 @@ function resultsMarkdown(
       [
         'questions of',
         ...models.map((m) => `${m} accuracy`),
+        'sampled accuracy of the Solver trained against',
         'pseudo-label accuracy (all / kept)',
         'operands',
         'max digits',
@@ -607,6 +650,7 @@ function resultsMarkdown(
         return [
           `Challenger ${k}`,
           ...models.map((m) => fmtPct(rows.map((r) => r.accuracy[m] ?? NaN))),
+          fmtPct(rows.map((r) => r.sampledAccuracy)),
           `${fmtPct(rows.map((r) => r.pseudoLabelAccuracy ?? NaN))} / ${fmtPct(rows.map((r) => r.pseudoLabelAccuracyKept ?? NaN))}`,
           d('operands'),
           d('maxDigits'),

@@ -57,6 +57,7 @@ describe('scripts', () => {
       iteration,
       questions: 200,
       accuracy: { base: 0.5, 'solver 1': 0.6, 'solver 2': 0.55, 'solver 3': 0.7 },
+      sampledAccuracy: iteration === 3 ? 0.3 : 0.5,
       pseudoLabelAccuracy: 0.6,
       pseudoLabelAccuracyKept: iteration === 1 ? 0.65 : 0.5,
       difficulty: null,
@@ -68,6 +69,9 @@ describe('scripts', () => {
     assert.match(clear, /rising over iterations 1 -> 2 -> 3: yes/);
     assert.match(clear, /at iteration 1 right \(oracle\): 65\.0%; at least 60%: yes/);
     assert.match(clear, /Challenger 3: .* between 35% and 65%: yes \/ \*\*no\*\*/);
+    // The sampled accuracy (the votes of the Solver trained against) is checked on its own.
+    assert.match(clear, /Challenger 2: .*\(its votes\) 50\.0%, between 35% and 65%: yes/);
+    assert.match(clear, /Challenger 3: .*\(its votes\) 30\.0%, between 35% and 65%: \*\*no\*\*/);
     // Same mean, seeds spread wide: the gap to Base Challenger is no longer clear.
     const noisy = shapeChecks(t1([0.33, 0.43, 0.53]), t4, ['f']).join('\n');
     assert.match(noisy, /each gap clear: \*\*no\*\*/);
