@@ -506,6 +506,8 @@ async function main(): Promise<void> {
     join(outDir, 'results', 'models'),
     benches as ArithBenchmarkName[],
     config.evaluation.maxNewTokens,
+    // The items Table 1 scored, so that the committed models reproduce its seed-1 cells.
+    config.evaluation.maxItems,
   );
   const invocationMinutes = recordInvocation(work, (Date.now() - t0) / 60000);
   const wallMinutes = invocationMinutes.reduce((a, b) => a + b, 0);
@@ -684,18 +686,36 @@ function resultsMarkdown(
   L.push(`## The committed models (seed ${args.seeds[0]})`, '');
   L.push(
     'In `docs/results/models/`: F16 safetensors with config.json and the tokenizer. Greedy accuracy of these f16 weights ' +
-      `(${committed.maxNewTokens} new tokens at most), scored by the engine; \`npm run check:models\` scores them again with the ` +
-      'independent PyTorch implementation in `test/reference/` and fails unless every number matches. The Table 1 rows above ' +
-      'are of the f32 weights the runs trained, so a seed-1 cell there may differ from these by an item or two.',
+      `(${committed.maxNewTokens} new tokens at most) on the items Table 1 scored (${committed.items > 0 ? `the first ${committed.items} of each benchmark` : 'all'}), ` +
+      'scored by the engine; `npm run check:models` scores them again with the independent PyTorch implementation in ' +
+      '`test/reference/` and fails unless every number matches. In brackets, the seed-1 cell of Table 1: the f32 weights ' +
+      'the run trained, so it may differ from the f16 copy by an item or two.',
     '',
   );
+  // The Table 1 row each committed model is a seed-1 cell of (runs are in seed order).
+  const rowOf = (name: string): Table1Row | undefined =>
+    t1.find(
+      (r) =>
+        r.label ===
+        (name === 'base'
+          ? 'Base'
+          : name.startsWith('rzero-it3-')
+            ? 'R-Zero iteration 3'
+            : name.startsWith('base-challenger-')
+              ? 'Base Challenger'
+              : null),
+    );
   L.push(
     markdownTable(
       ['model', 'directory', ...benches],
       committed.models.map((m) => [
         m.source,
         `\`${m.name}\``,
-        ...benches.map((b) => `${(100 * (m.scores[b] ?? NaN)).toFixed(1)}`),
+        ...benches.map((b) => {
+          const cell = rowOf(m.name)?.scores[b]?.[0];
+          const f16 = (100 * (m.scores[b] ?? NaN)).toFixed(1);
+          return cell === undefined ? f16 : `${f16} (${(100 * cell).toFixed(1)})`;
+        }),
       ]),
     ),
     '',
