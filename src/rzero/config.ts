@@ -10,8 +10,8 @@
  *   votes, band 0.3-0.8, lr 1e-6, clip 0.2 / 0.3, dual clip 3, KL 0.01 (low_var_kl), per-sequence
  *   loss averaging (the Solver's micro-batches of one), 3 iterations.
  * - `tiny`: sizes that finish in minutes on a CPU with the built-in arith-tiny model. The learning
- *   rates are far above the paper's because a 0.9M-parameter model pretrained at 2e-3 does not move
- *   at 1e-6 (measured: docs/results.md).
+ *   rates are far above the paper's because a 0.9M-parameter model pretrained at 2e-3 barely moves
+ *   even at 2e-5 (measured: docs/results-arith-tiny.md, first table).
  */
 
 export interface SamplingConfig {
