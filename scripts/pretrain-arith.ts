@@ -294,13 +294,13 @@ interface RecipeSummary {
 }
 
 /** A path as the recipe records it: relative to the project, or `<dir>` outside it. */
-function publicPath(p: string): string {
+export function publicPath(p: string): string {
   const rel = relative(projectRoot(), resolve(p));
   return rel.startsWith('..') || isAbsolute(rel) ? '<dir>' : rel;
 }
 
 /** The command line as recorded (paths public; the checkpoint's place is no part of a recipe). */
-function publicCommand(argv: readonly string[]): string {
+export function publicCommand(argv: readonly string[]): string {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i += 2) {
     const [k, v] = [argv[i]!, argv[i + 1] ?? ''];
@@ -634,7 +634,9 @@ async function main(): Promise<void> {
   process.stderr.write(`wrote ${out} in ${Math.round(elapsed())} s of training\n`);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -4,9 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { join } from 'node:path';
+import { projectRoot } from '../../src/common/paths';
 import { OPEN_MATH_DOMAIN } from '../../src/rzero';
 import { ALL_ARITH_BENCHMARK_NAMES, ARITH_DOMAIN } from '../../src/tasks/arith';
 import { benchmarksOf } from '../../scripts/coevolve';
+import { publicCommand, publicPath } from '../../scripts/pretrain-arith';
 import { shapeChecks } from '../../scripts/replicate';
 import type { Table1Row, Table4Row } from '../../scripts/replicate';
 import { points } from '../../scripts/size-solver';
@@ -26,6 +29,31 @@ describe('scripts', () => {
     );
     assert.deepEqual(benchmarksOf(undefined, OPEN_MATH_DOMAIN), []);
     assert.throws(() => benchmarksOf('arith-nope', ARITH_DOMAIN), /ENOENT/);
+  });
+
+  test('pretrain:arith: a recipe records no server path and no checkpoint place', () => {
+    const inside = join(projectRoot(), 'assets', 'base-models', 'arith-small');
+    assert.equal(publicPath(inside), join('assets', 'base-models', 'arith-small'));
+    assert.equal(publicPath('/srv/secret/models/x'), '<dir>');
+    assert.equal(publicPath(join(projectRoot(), '..', 'elsewhere')), '<dir>');
+    assert.equal(
+      publicCommand([
+        '--init',
+        inside,
+        '--checkpoint',
+        '/srv/secret/ckpt',
+        '--recipe',
+        'arith-small-ends',
+        '--out',
+        '/tmp/out',
+        '--maxMinutes',
+        '30',
+        '--steps',
+        '900',
+      ]),
+      `npm run pretrain:arith -- --init ${join('assets', 'base-models', 'arith-small')} --recipe arith-small-ends --out <dir> --steps 900`,
+    );
+    assert.equal(publicCommand([]), 'npm run pretrain:arith --');
   });
 
   test('size:solver: the grid is the product of its lists, in order', () => {
