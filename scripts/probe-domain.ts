@@ -2,13 +2,16 @@
  * The gate before a replication: on questions the base Challenger writes, is the base Solver's
  * majority right often enough, inside the filter band, to be worth training on? Prints the
  * calibration table (majority accuracy by p^), the band's figures against the gate (majority
- * right on >= 60%, >= 1 correct vote on >= 70%) and each benchmark's greedy and majority-of-m
- * accuracy; exits 1 when the gate fails. Nothing trains.
+ * right on >= 60%, >= 1 correct vote on >= 70%), greedy accuracy on the same questions (what the
+ * majority must beat) and each benchmark's greedy and majority-of-m accuracy; exits 1 when the
+ * gate fails. Nothing trains.
  *
  *   npm run probe:domain -- [--base arith-tiny|<model dir>] [--questions 512] [--votes 10]
  *       [--items 200] [--seed 1] [--benchmarks arith-in,arith-frontier,...] [--json out.json]
+ *       [--votingTemperature 1]
  *
- * Sampling, band and budgets are the `tiny` preset's (dataset generation and voting). A model
+ * Sampling, band and budgets are the `tiny` preset's (dataset generation and voting; the votes'
+ * temperature can be changed, to measure calibration at another temperature). A model
  * directory named arith-tiny is probed on arith-tiny's benchmarks, any other on arith-small's
  * (a pretraining checkpoint: --base .cache/pretrain/arith-small/model).
  */
@@ -34,6 +37,8 @@ interface Args {
   seed: number;
   benchmarks: string;
   json: string;
+  /** The votes' sampling temperature (the `tiny` preset's when absent). */
+  votingTemperature: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -45,13 +50,16 @@ function parseArgs(argv: string[]): Args {
     seed: DEFAULT_PROBE.seed,
     benchmarks: '',
     json: '',
+    votingTemperature: NaN,
   };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i]!.replace(/^--/, '');
     const value = argv[i + 1];
     if (!(key in a) || value === undefined) throw new Error(`unknown or incomplete ${argv[i]}`);
     const numeric = typeof a[key as keyof Args] === 'number';
-    if (numeric && !Number.isInteger(Number(value)))
+    if (key === 'votingTemperature') {
+      if (!(Number(value) >= 0)) throw new Error(`--${key} must be a number >= 0, got ${value}`);
+    } else if (numeric && !Number.isInteger(Number(value)))
       throw new Error(`--${key} must be an integer, got ${value}`);
     (a as unknown as Record<string, string | number>)[key] = numeric ? Number(value) : value;
   }
@@ -85,7 +93,9 @@ async function main(): Promise<void> {
       seed: args.seed,
       benchmarkItems: args.items,
       generation: c.challenger.generation,
-      voting: c.solver.voting,
+      voting: Number.isNaN(args.votingTemperature)
+        ? c.solver.voting
+        : { ...c.solver.voting, temperature: args.votingTemperature },
       filter: c.filter,
       maxNewTokens: c.evaluation.maxNewTokens,
     },

@@ -96,6 +96,11 @@ export interface ProbeReport {
   calibration: CalibrationRow[];
   band: { questions: number; majorityAccuracy: number | null; anyCorrectShare: number | null };
   all: { questions: number; majorityAccuracy: number | null; anyCorrectShare: number | null };
+  /**
+   * Greedy accuracy (oracle) on the same questions, inside the band and in all: what the majority
+   * labels must beat to teach a greedily decoded Solver anything.
+   */
+  greedy: { band: number | null; all: number | null };
   gate: { passed: boolean; reasons: string[] };
   benchmarks: BenchmarkProbe[];
 }
@@ -194,6 +199,21 @@ export function probeDomain(input: ProbeInput): ProbeReport {
     };
   });
   input.onProgress?.('votes', questions.length, questions.length);
+  const greedyRight = sample(
+    model,
+    render.tokenizer,
+    questions.map((q) => render.solver(q)),
+    { temperature: 0, topP: 1, topK: 0, maxNewTokens: o.voting.maxNewTokens },
+    0,
+  ).map((s, i) => {
+    const a = extractBoxed(s.text);
+    return a !== null && oracle.verdict(questions[i]!, a).labelCorrect === true;
+  });
+  const greedyShare = (keep: (i: number) => boolean) => {
+    const idx = questions.map((_, i) => i).filter(keep);
+    return idx.length === 0 ? null : idx.filter((i) => greedyRight[i]).length / idx.length;
+  };
+  input.onProgress?.('greedy', questions.length, questions.length);
   const band = summary(rows.filter((r) => r.inBand));
   // 3. Benchmarks: greedy, and the majority of m samples.
   const benchmarks = input.benchmarks.map((b, bi) => {
@@ -234,6 +254,7 @@ export function probeDomain(input: ProbeInput): ProbeReport {
     calibration: calibrationTable(rows, o.votes),
     band,
     all: summary(rows),
+    greedy: { band: greedyShare((i) => rows[i]!.inBand), all: greedyShare(() => true) },
     gate: gateVerdict(band, o),
     benchmarks,
   };
@@ -255,6 +276,10 @@ export function probeMarkdown(r: ProbeReport, m: number): string {
       ),
     `| inside the filter band | | ${r.band.questions} | ${pct(r.band.majorityAccuracy)} | ${pct(r.band.anyCorrectShare)} |`,
     `| all | | ${r.all.questions} | ${pct(r.all.majorityAccuracy)} | ${pct(r.all.anyCorrectShare)} |`,
+    '',
+    `Greedy answers to the same questions are right on ${pct(r.greedy.band)} of those inside the band ` +
+      `(the majority: ${pct(r.band.majorityAccuracy)}) and ${pct(r.greedy.all)} of all (the majority: ` +
+      `${pct(r.all.majorityAccuracy)}): majority labels can teach a greedily decoded Solver only where they beat it.`,
     '',
     `Gate: ${r.gate.passed ? 'passed' : `failed (${r.gate.reasons.join('; ')})`}.`,
     '',

@@ -89,12 +89,16 @@ describe('domain probe (the gate before a replication)', () => {
       r.all.questions,
     );
     assert.ok(r.band.questions <= r.all.questions);
+    // Greedy answers to the same questions: a share of all, and of the band when it has any.
+    assert.ok(r.greedy.all !== null && r.greedy.all >= 0 && r.greedy.all <= 1);
+    assert.equal(r.greedy.band === null, r.band.questions === 0);
     assert.equal(r.gate.passed, gateVerdict(r.band, options).passed);
     const [easy] = r.benchmarks;
     assert.equal(easy!.items, 6);
     for (const x of [easy!.greedy, easy!.majority, easy!.meanAtM]) assert.ok(x >= 0 && x <= 1);
     assert.deepEqual(probeDomain(input), r, 'same model and seed, same report');
     assert.match(probeMarkdown(r, 4), /\| inside the filter band \|/);
+    assert.match(probeMarkdown(r, 4), /Greedy answers to the same questions are right on/);
     assert.throws(() => probeDomain({ ...input, domain: OPEN_MATH_DOMAIN }), /no oracle/);
     model.dispose();
   });
