@@ -45,6 +45,7 @@ import type {
   ProbeReport,
   RZeroConfig,
 } from '../src/rzero';
+import { answersEquivalent } from '../src/rzero/answer-equivalence';
 import { evaluateModel } from '../src/rzero/evaluation';
 import {
   ARITH_BENCHMARK_NAMES,
@@ -199,7 +200,8 @@ async function table4(
         answerable.reduce(
           (sum, it) =>
             sum +
-            it.solverAnswers.filter((a) => a === it.oracle!.answer).length /
+            it.solverAnswers.filter((a) => a !== null && answersEquivalent(a, it.oracle!.answer!))
+              .length /
               Math.max(1, it.solverAnswers.length),
           0,
         ) / Math.max(1, answerable.length);
