@@ -95,7 +95,6 @@ async function buildFixture(): Promise<string> {
 
 /** A run small enough for a unit test: every phase does a little real work. */
 export function testConfig(overrides: Record<string, unknown> = {}): RZeroConfig {
-  // Hot sampling so that the memorising fixture disagrees with itself: rewards vary inside groups.
   // Hot sampling, so that the memorising fixture disagrees with itself and rewards vary inside
   // GRPO groups (at T = 1 every group is unanimous and every advantage is 0).
   const challengerSampling = { temperature: 1.2, topP: 1, topK: 0, maxNewTokens: 40 };
@@ -128,6 +127,24 @@ export function testConfig(overrides: Record<string, unknown> = {}): RZeroConfig
     evaluation: { maxNewTokens: 40, maxItems: 4 },
   });
   return applyOverrides(base, overrides);
+}
+
+/**
+ * The tiny preset cut down to seconds per iteration for a CI run on a shipped base model: sampling
+ * and filter as in the preset, 2 Challenger and 2 Solver updates, 20 items a benchmark.
+ */
+export function shippedModelCiConfig(o: {
+  seed: number;
+  iterations: number;
+  questions: number;
+}): RZeroConfig {
+  return resolveConfig('tiny', {
+    seed: o.seed,
+    iterations: o.iterations,
+    challenger: { steps: 1, batch: 2, miniBatch: 1, questionsPerIteration: o.questions },
+    solver: { steps: 2, batch: 4, miniBatch: 2, groupSize: 4 },
+    evaluation: { maxItems: 20 },
+  });
 }
 
 /** Temporary work directories, removed by cleanup(). */

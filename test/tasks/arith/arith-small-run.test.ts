@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadModelDir } from '../../../src/engine';
-import { iterationDir, resolveConfig } from '../../../src/rzero';
+import { iterationDir } from '../../../src/rzero';
 import type { CurriculumItem, RZeroConfig } from '../../../src/rzero';
 import {
   ARITH_SMALL_BENCHMARK_NAMES,
@@ -16,22 +16,13 @@ import {
   questionDifficulty,
 } from '../../../src/tasks/arith';
 import { repoRoot, useBackend } from '../../helpers/engine';
-import { recordRun, WorkDirs } from '../../rzero/fixtures';
+import { recordRun, shippedModelCiConfig, WorkDirs } from '../../rzero/fixtures';
 import type { Recorded } from '../../rzero/fixtures';
 
 const MODEL = join(repoRoot, 'assets/base-models/arith-small');
 const BENCHMARKS = arithBenchmarkSets(ARITH_SMALL_BENCHMARK_NAMES);
 
-/** The tiny preset cut down to one short iteration; sampling and filter as in the preset. */
-function ciConfig(): RZeroConfig {
-  return resolveConfig('tiny', {
-    seed: 5,
-    iterations: 1,
-    challenger: { steps: 1, batch: 2, miniBatch: 1, questionsPerIteration: 64 },
-    solver: { steps: 2, batch: 4, miniBatch: 2, groupSize: 4 },
-    evaluation: { maxItems: 20 },
-  });
-}
+const ciConfig = (): RZeroConfig => shippedModelCiConfig({ seed: 5, iterations: 1, questions: 64 });
 
 describe('coevolve on the shipped arith-small model (CI-sized)', () => {
   const dirs = new WorkDirs();

@@ -7,26 +7,18 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadModelDir } from '../../../src/engine';
-import { iterationDir, resolveConfig } from '../../../src/rzero';
+import { iterationDir } from '../../../src/rzero';
 import type { CurriculumItem, RZeroConfig } from '../../../src/rzero';
 import { arithBenchmarkSets } from '../../../src/tasks/arith';
 import { repoRoot, useBackend } from '../../helpers/engine';
-import { recordRun, stableEvents, WorkDirs } from '../../rzero/fixtures';
+import { recordRun, shippedModelCiConfig, stableEvents, WorkDirs } from '../../rzero/fixtures';
 import type { Recorded } from '../../rzero/fixtures';
 
 const MODEL = join(repoRoot, 'assets/base-models/arith-tiny');
 const BENCHMARKS = arithBenchmarkSets();
 
-/** The tiny preset cut down to seconds per iteration; sampling and filter as in the preset. */
-function ciConfig(): RZeroConfig {
-  return resolveConfig('tiny', {
-    seed: 11,
-    iterations: 2,
-    challenger: { steps: 1, batch: 2, miniBatch: 1, questionsPerIteration: 32 },
-    solver: { steps: 2, batch: 4, miniBatch: 2, groupSize: 4 },
-    evaluation: { maxItems: 20 },
-  });
-}
+const ciConfig = (): RZeroConfig =>
+  shippedModelCiConfig({ seed: 11, iterations: 2, questions: 32 });
 
 describe('coevolve on the shipped arith-tiny model (CI-sized)', () => {
   const dirs = new WorkDirs();
