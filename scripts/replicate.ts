@@ -150,7 +150,7 @@ export interface Table4Row {
   /**
    * Sampled true accuracy of the Solver the Challenger was trained against, on the same
    * questions: the share of its m votes (temperature sampling, recorded in the curriculum) that
-   * equal the oracle's answer. The filter's p^ is about these samples, not about greedy answers.
+   * are equivalent to the oracle's answer. The filter's p^ is about these samples, not about greedy answers.
    */
   sampledAccuracy: number;
   pseudoLabelAccuracy: number | null;
@@ -336,7 +336,7 @@ export function shapeChecks(
       rows.map((r) => r.accuracy[k === 1 ? 'base' : `solver ${k - 1}`] ?? NaN),
     ).mean;
     const same = meanStd(rows.map((r) => r.accuracy[`solver ${k}`] ?? NaN)).mean;
-    const sampled = meanStd(rows.map((r) => r.sampledAccuracy ?? NaN)).mean;
+    const sampled = meanStd(rows.map((r) => r.sampledAccuracy)).mean;
     const inRange = (x: number) => x >= 0.35 && x <= 0.65;
     out.push(
       `- questions of Challenger ${k}: greedy accuracy of the Solver it was trained against ${pct(prev)}%, ` +
@@ -695,18 +695,13 @@ function resultsMarkdown(
     '',
   );
   // The Table 1 row each committed model is a seed-1 cell of (runs are in seed order).
-  const rowOf = (name: string): Table1Row | undefined =>
-    t1.find(
-      (r) =>
-        r.label ===
-        (name === 'base'
-          ? 'Base'
-          : name.startsWith('rzero-it3-')
-            ? 'R-Zero iteration 3'
-            : name.startsWith('base-challenger-')
-              ? 'Base Challenger'
-              : null),
-    );
+  const seed = args.seeds[0]!;
+  const labelOf: Record<string, string> = {
+    base: 'Base',
+    [`rzero-it3-seed${seed}`]: 'R-Zero iteration 3',
+    [`base-challenger-seed${seed}`]: 'Base Challenger',
+  };
+  const rowOf = (name: string) => t1.find((r) => r.label === labelOf[name]);
   L.push(
     markdownTable(
       ['model', 'directory', ...benches],

@@ -181,13 +181,24 @@ export function probeDomain(input: ProbeInput): ProbeReport {
   input.onProgress?.('questions', o.questions, o.questions);
   // 2. The base Solver votes m times on each; the oracle checks the majority and every vote.
   const votes = solverVotes(model, render, questions, o.votes, o.voting, o.seed ^ 0x5eed);
-  const rows: (VotedQuestion & { inBand: boolean })[] = questions.map((q, i) => {
+  input.onProgress?.('votes', questions.length, questions.length);
+  // ... and answers each greedily, with the votes' budget: what the majority must beat.
+  const greedy = sample(
+    model,
+    render.tokenizer,
+    questions.map((q) => render.solver(q)),
+    { temperature: 0, topP: 1, topK: 0, maxNewTokens: o.voting.maxNewTokens },
+    0,
+  );
+  input.onProgress?.('greedy', questions.length, questions.length);
+  const rows = questions.map((q, i) => {
     const v = votes[i]!;
     const right = (a: string | null) => a !== null && oracle.verdict(q, a).labelCorrect === true;
     return {
       p: v.evaluate.p,
       majorityCorrect: right(v.evaluate.answer),
       anyCorrect: v.answers.some(right),
+      greedyCorrect: right(extractBoxed(greedy[i]!.text)),
       inBand:
         o.filter.enabled &&
         keepForSolver(v.evaluate.p, v.evaluate.answer, {
@@ -198,23 +209,10 @@ export function probeDomain(input: ProbeInput): ProbeReport {
         }),
     };
   });
-  input.onProgress?.('votes', questions.length, questions.length);
-  const greedyRight = sample(
-    model,
-    render.tokenizer,
-    questions.map((q) => render.solver(q)),
-    { temperature: 0, topP: 1, topK: 0, maxNewTokens: o.voting.maxNewTokens },
-    0,
-  ).map((s, i) => {
-    const a = extractBoxed(s.text);
-    return a !== null && oracle.verdict(questions[i]!, a).labelCorrect === true;
-  });
-  const greedyShare = (keep: (i: number) => boolean) => {
-    const idx = questions.map((_, i) => i).filter(keep);
-    return idx.length === 0 ? null : idx.filter((i) => greedyRight[i]).length / idx.length;
-  };
-  input.onProgress?.('greedy', questions.length, questions.length);
-  const band = summary(rows.filter((r) => r.inBand));
+  const inBand = rows.filter((r) => r.inBand);
+  const greedyShare = (rs: readonly { greedyCorrect: boolean }[]) =>
+    rs.length === 0 ? null : rs.filter((r) => r.greedyCorrect).length / rs.length;
+  const band = summary(inBand);
   // 3. Benchmarks: greedy, and the majority of m samples.
   const benchmarks = input.benchmarks.map((b, bi) => {
     const items = o.benchmarkItems > 0 ? b.items.slice(0, o.benchmarkItems) : b.items;
@@ -254,7 +252,7 @@ export function probeDomain(input: ProbeInput): ProbeReport {
     calibration: calibrationTable(rows, o.votes),
     band,
     all: summary(rows),
-    greedy: { band: greedyShare((i) => rows[i]!.inBand), all: greedyShare(() => true) },
+    greedy: { band: greedyShare(inBand), all: greedyShare(rows) },
     gate: gateVerdict(band, o),
     benchmarks,
   };
