@@ -41,6 +41,30 @@ interface Args {
   votingTemperature: number;
 }
 
+/** Reads an option's text as its value, or says why it cannot. */
+type OptionParser<T> = (value: string, flag: string) => T;
+
+const text: OptionParser<string> = (value) => value;
+const integer: OptionParser<number> = (value, flag) => {
+  if (!Number.isInteger(Number(value))) throw new Error(`${flag} must be an integer, got ${value}`);
+  return Number(value);
+};
+const nonNegative: OptionParser<number> = (value, flag) => {
+  if (!(Number(value) >= 0)) throw new Error(`${flag} must be a number >= 0, got ${value}`);
+  return Number(value);
+};
+
+const OPTIONS: { [K in keyof Args]: OptionParser<Args[K]> } = {
+  base: text,
+  questions: integer,
+  votes: integer,
+  items: integer,
+  seed: integer,
+  benchmarks: text,
+  json: text,
+  votingTemperature: nonNegative,
+};
+
 function parseArgs(argv: string[]): Args {
   const a: Args = {
     base: 'arith-tiny',
@@ -55,13 +79,10 @@ function parseArgs(argv: string[]): Args {
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i]!.replace(/^--/, '');
     const value = argv[i + 1];
-    if (!(key in a) || value === undefined) throw new Error(`unknown or incomplete ${argv[i]}`);
-    const numeric = typeof a[key as keyof Args] === 'number';
-    if (key === 'votingTemperature') {
-      if (!(Number(value) >= 0)) throw new Error(`--${key} must be a number >= 0, got ${value}`);
-    } else if (numeric && !Number.isInteger(Number(value)))
-      throw new Error(`--${key} must be an integer, got ${value}`);
-    (a as unknown as Record<string, string | number>)[key] = numeric ? Number(value) : value;
+    if (!Object.hasOwn(OPTIONS, key) || value === undefined)
+      throw new Error(`unknown or incomplete ${argv[i]}`);
+    const parse = OPTIONS[key as keyof Args] as OptionParser<string | number>;
+    (a as unknown as Record<string, string | number>)[key] = parse(value, argv[i]!);
   }
   return a;
 }

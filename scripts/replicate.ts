@@ -411,18 +411,25 @@ function diagnosticsRows(runs: readonly CoevolveResult[]): DiagnosticsRow[] {
   });
 }
 
+/** Wall time of a replication: each invocation's minutes, oldest first, and their sum. */
+interface WallTime {
+  invocations: number[];
+  total: number;
+}
+
 /**
- * Appends this invocation's wall time to `<work>/invocations.json` and returns every invocation's,
- * oldest first: a replication resumed in another session reports the time of all of them.
+ * Appends this invocation's wall time to `<work>/invocations.json` and returns every invocation's:
+ * a replication resumed in another session reports the time of all of them.
  */
-function recordInvocation(work: string, minutes: number): number[] {
+function recordInvocation(work: string, minutes: number): WallTime {
   const file = join(work, 'invocations.json');
   const prior = existsSync(file)
     ? (JSON.parse(readFileSync(file, 'utf8')) as { date: string; minutes: number }[])
     : [];
   const all = [...prior, { date: new Date().toISOString(), minutes }];
   writeFileSync(file, JSON.stringify(all, null, 2) + '\n');
-  return all.map((x) => x.minutes);
+  const invocations = all.map((x) => x.minutes);
+  return { invocations, total: invocations.reduce((a, b) => a + b, 0) };
 }
 
 async function main(): Promise<void> {
@@ -511,14 +518,13 @@ async function main(): Promise<void> {
     // The items Table 1 scored, so that the committed models reproduce its seed-1 cells.
     config.evaluation.maxItems,
   );
-  const invocationMinutes = recordInvocation(work, (Date.now() - t0) / 60000);
-  const wallMinutes = invocationMinutes.reduce((a, b) => a + b, 0);
+  const wall = recordInvocation(work, (Date.now() - t0) / 60000);
   const raw = {
     seeds: args.seeds,
     sets: args.set,
     config,
-    wallMinutes,
-    invocationMinutes,
+    wallMinutes: wall.total,
+    invocationMinutes: wall.invocations,
     base: args.base,
     benchmarks: benches,
     gate: probe,
@@ -536,12 +542,12 @@ async function main(): Promise<void> {
       config,
       { t1, t4, benches, probe, diagnostics, models, backend: backend.device },
       results,
-      invocationMinutes,
+      wall,
       plots,
     ),
   );
   process.stderr.write(
-    `wrote ${join(outDir, 'results.md')}: ${invocationMinutes.at(-1)!.toFixed(1)} min this invocation, ${wallMinutes.toFixed(1)} in all\n`,
+    `wrote ${join(outDir, 'results.md')}: ${wall.invocations.at(-1)!.toFixed(1)} min this invocation, ${wall.total.toFixed(1)} in all\n`,
   );
 }
 
@@ -561,14 +567,14 @@ function resultsMarkdown(
   config: RZeroConfig,
   { t1, t4, benches, probe, diagnostics, models: committed, backend }: Tables,
   results: Map<string, CoevolveResult[]>,
-  invocationMinutes: number[],
+  wallTime: WallTime,
   plots: string[],
 ): string {
-  const wallMinutes = invocationMinutes.reduce((a, b) => a + b, 0);
+  const { invocations, total } = wallTime;
   const wall =
-    invocationMinutes.length > 1
-      ? `${wallMinutes.toFixed(0)} minutes wall time over ${invocationMinutes.length} invocations (${invocationMinutes.map((m) => m.toFixed(0)).join(' + ')}; a resumed one skips finished iterations)`
-      : `${wallMinutes.toFixed(0)} minutes wall time`;
+    invocations.length > 1
+      ? `${total.toFixed(0)} minutes wall time over ${invocations.length} invocations (${invocations.map((m) => m.toFixed(0)).join(' + ')}; a resumed one skips finished iterations)`
+      : `${total.toFixed(0)} minutes wall time`;
   const cfg = config;
   const L: string[] = [];
   L.push('# Results: R-Zero on the arithmetic domain', '');
@@ -630,7 +636,7 @@ function resultsMarkdown(
   L.push(
     `Questions: the first ${TABLE4_QUESTIONS} oracle-answerable candidates Challenger t wrote for its Solver dataset. ` +
       'Accuracy: greedy answers checked against the oracle (true accuracy, not agreement with the vote); ' +
-      'sampled accuracy: the share of the m votes of the Solver the Challenger was trained against (base for Challenger 1, Solver t-1 after) that equal the oracle answer.',
+      'sampled accuracy: the share of the m votes of the Solver the Challenger was trained against (base for Challenger 1, Solver t-1 after) that are equivalent to the oracle answer (as labels are compared).',
     '',
   );
   const iters = [1, 2, 3];
