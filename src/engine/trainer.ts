@@ -474,7 +474,12 @@ export interface NllMetrics {
   tokens: number;
 }
 
-/** One optimizer step on -mean log p(response | prompt), micro-batched like grpoStep. */
+/**
+ * One optimizer step on -mean log p(response | prompt), micro-batched like grpoStep. `weights`
+ * (optional, one per response token, each 0 or more) scale each token's term, and the mean is
+ * over their sum: a token of weight 0 carries no loss (a choice the model should keep as it
+ * learned it, say, while the tokens around it train). `tokens` counts the weighted tokens.
+ */
 export function nllStep(
   model: CausalLM,
   optim: AdamW,
@@ -482,12 +487,31 @@ export function nllStep(
   responses: number[][],
   microBatchSize = 16,
   lr?: number,
+  weights?: number[][],
 ): NllMetrics {
-  const totalTokens = responses.reduce((n, r) => n + r.length, 0);
-  if (totalTokens === 0) throw new Error('nllStep: every response is empty');
+  if (weights) {
+    if (weights.length !== responses.length)
+      throw new RangeError(
+        `nllStep: ${weights.length} weight rows for ${responses.length} responses`,
+      );
+    weights.forEach((w, i) => {
+      if (w.length !== responses[i]!.length)
+        throw new RangeError(
+          `nllStep: weights[${i}] has ${w.length} entries, response has ${responses[i]!.length} tokens`,
+        );
+      if (!w.every((x) => x >= 0))
+        throw new RangeError(`nllStep: weights[${i}] has a negative entry`);
+    });
+  }
+  const totalTokens = weights
+    ? weights.reduce((n, w) => n + w.reduce((a, b) => a + b, 0), 0)
+    : responses.reduce((n, r) => n + r.length, 0);
+  if (totalTokens === 0) throw new Error('nllStep: every response is empty (or weighs nothing)');
   const parts: LossPart[] = chunks(prompts.length, microBatchSize).map(([s, e]) => () => {
     const packed = packSequences(prompts.slice(s, e), responses.slice(s, e));
-    return tf.div(tf.neg(tf.sum(responseLogProbs(model, packed))), totalTokens) as tf.Scalar;
+    const lp = responseLogProbs(model, packed);
+    const weighted = weights ? tf.mul(lp, tf.tensor1d(weights.slice(s, e).flat())) : lp;
+    return tf.div(tf.neg(tf.sum(weighted)), totalTokens) as tf.Scalar;
   });
   const { loss, gradNorm } = optim.step(parts, lr);
   return { loss, gradNorm, tokens: totalTokens };

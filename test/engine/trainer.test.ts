@@ -250,6 +250,67 @@ describe('supervised next-token step', () => {
     model.dispose();
   });
 
+  test('nllStep: a token of weight 0 carries no loss (the step equals one on responses without it)', async () => {
+    const { nllStep } = await import('../../src/engine/trainer');
+    const settings = {
+      lr: 1e-2,
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+      weightDecay: 0,
+      maxGradNorm: 1,
+    };
+    const ps = prompts([2, 3, 4], 48);
+    const rs = prompts([6, 5, 7], 48, 11);
+    // Causal: dropping a response's last tokens leaves the earlier tokens' log-probs as they were,
+    // so weighting those last tokens 0 must give the same loss and the same update.
+    const keep = [4, 5, 3];
+    const weights = rs.map((r, i) => r.map((_, j) => (j < keep[i]! ? 1 : 0)));
+    const cut = rs.map((r, i) => r.slice(0, keep[i]));
+    const a = randomModel(tinyConfig('llama-gqa-untied'), 8);
+    const b = randomModel(tinyConfig('llama-gqa-untied'), 8);
+    const optA = new AdamW(a.variables(), settings);
+    const optB = new AdamW(b.variables(), settings);
+    const weighted = nllStep(a, optA, ps, rs, 2, undefined, weights);
+    const plain = nllStep(b, optB, ps, cut, 2);
+    assert.equal(weighted.tokens, 12);
+    assert.ok(Math.abs(weighted.loss - plain.loss) < 1e-5, `${weighted.loss} vs ${plain.loss}`);
+    a.variables().forEach((v, i) => {
+      const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(v, b.variables()[i]!))).dataSync()[0]!);
+      assert.ok(diff < 1e-5, `variable ${i} differs by ${diff}`);
+    });
+    // And the weights change the step: all ones is the plain step on the whole responses.
+    const c = randomModel(tinyConfig('llama-gqa-untied'), 8);
+    const optC = new AdamW(c.variables(), settings);
+    const whole = nllStep(
+      c,
+      optC,
+      ps,
+      rs,
+      2,
+      undefined,
+      rs.map((r) => r.map(() => 1)),
+    );
+    assert.equal(whole.tokens, 18);
+    assert.ok(Math.abs(whole.loss - weighted.loss) > 1e-3);
+    assert.throws(() => nllStep(c, optC, ps, rs, 2, undefined, [[1]]), /weight rows/);
+    assert.throws(
+      () =>
+        nllStep(
+          c,
+          optC,
+          ps,
+          rs,
+          2,
+          undefined,
+          rs.map((r) => r.map(() => -1)),
+        ),
+      /negative/,
+    );
+    for (const o of [optA, optB, optC]) o.dispose();
+    for (const m of [a, b, c]) m.dispose();
+  });
+
   test('AdamW state exported after 2 steps and imported into a fresh optimizer continues exactly', async () => {
     const { nllStep } = await import('../../src/engine/trainer');
     const settings = {
