@@ -49,12 +49,14 @@ import { readSafetensorsF32, saveSafetensorsDir } from '../src/engine/safetensor
 import {
   ARITH_CORPUS_RECIPE,
   ARITH_SMALL_ENDS_RECIPE,
+  ARITH_SMALL_ENDS_R_RECIPE,
   ARITH_SMALL_CORPUS_RECIPE,
   arithBenchmark,
   arithCorpus,
   arithTokenizer,
   arithTokenizerFiles,
   greedyAccuracy,
+  markerPositions,
   solverPrompt,
 } from '../src/tasks/arith';
 import type { ArithBenchmarkName, ArithCorpusRecipe } from '../src/tasks/arith';
@@ -143,11 +145,25 @@ const PROFILES: Record<ModelName, Profile> = {
   },
 };
 
+/**
+ * Loss weights of a completion (and its <|eos|>) whose end markers carry no loss: one per
+ * character, as the arith tokenizer has one token per character.
+ */
+export function markerFreeWeights(completion: string, tok: Tokenizer): number[] {
+  const n = tok.encode(completion).length;
+  if (n !== completion.length)
+    throw new Error(`markerFreeWeights: ${n} tokens for ${completion.length} characters`);
+  const w = new Array<number>(n + 1).fill(1);
+  for (const i of markerPositions(completion)) w[i] = 0;
+  return w;
+}
+
 /** The corpus recipes `--recipe` names; a model's default is the one named like it. */
 const CORPUS_RECIPES: Record<string, ArithCorpusRecipe> = {
   'arith-tiny': ARITH_CORPUS_RECIPE,
   'arith-small': ARITH_SMALL_CORPUS_RECIPE,
   'arith-small-ends': ARITH_SMALL_ENDS_RECIPE,
+  'arith-small-ends-r': ARITH_SMALL_ENDS_R_RECIPE,
 };
 
 /** A continuation stage's model card describes both stages. */
@@ -163,6 +179,16 @@ const STAGE_DESCRIPTIONS: Record<string, string> = {
     'samples of one question take different paths), no 3-digit operands, a 2% tail of 5 ' +
     'operands; 30% of the Challenger documents pose ' +
     '5- or 6-operand questions. Six operands are in no Solver document.',
+  'arith-small-ends-r':
+    'The base model of the replication: a character-level `LlamaForCausalLM` (hidden 160, 6 ' +
+    'layers, 5 heads of 32, intermediate 448, tied embeddings, 53-token vocabulary), pretrained ' +
+    'in three stages on the arithmetic corpora of `src/tasks/arith` (+ and -, operands of 1-2 ' +
+    'digits). Stage 1: 2-4 operands worked left to right as rewrites of the remaining ' +
+    'expression. Stage 2: the same problems worked from either end (each line, marked l or r, ' +
+    'combines the leftmost or the rightmost ready pair, r on 40% of lines), a 2% tail of 5 ' +
+    'operands; 30% of the Challenger documents pose 5- or 6-operand questions. Stage 3 (this ' +
+    'recipe): stage 2 with r on 70% of lines and no loss on the markers, to train the right ' +
+    "end's sums without moving the model's choice of end. Six operands are in no Solver document.",
 };
 
 /** The settings that define a run: a checkpoint is resumed only when all of them agree. */
@@ -522,10 +548,12 @@ async function main(): Promise<void> {
   for (let step = state.step; step < args.steps; step++) {
     const prompts: number[][] = [];
     const completions: number[][] = [];
+    const weights: number[][] = [];
     for (let i = 0; i < args.batch; i++) {
       const doc = corpus.next().value!;
       prompts.push(tok.encode(doc.prompt));
       completions.push([...tok.encode(doc.completion), eos]);
+      if (recipe.markerLoss === false) weights.push(markerFreeWeights(doc.completion, tok));
     }
     // Shortest rows first, in micro-batches: a micro-batch is padded to its own longest row, so
     // the (shorter) Solver documents do not pay for the Challenger prompt's length.
@@ -544,6 +572,7 @@ async function main(): Promise<void> {
       order.map((i) => completions[i]!),
       args.micro,
       lrAt(step, args),
+      recipe.markerLoss === false ? order.map((i) => weights[i]!) : undefined,
     );
     const batchTokens = prompts.reduce((n, p, i) => n + p.length + completions[i]!.length, 0);
     state.tokens += batchTokens;

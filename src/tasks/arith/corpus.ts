@@ -25,7 +25,7 @@ import {
 } from './formats';
 import { ArithKnobs, problemStream } from './generator';
 import { ArithRng } from './prng';
-import { endsSteps, rewriteSteps } from './rewrite';
+import { ENDS_RIGHT_SHARE, endsSteps, rewriteSteps } from './rewrite';
 import { ARITH_EOS } from './tokenizer';
 
 export interface ChallengerMixPart {
@@ -63,6 +63,15 @@ export interface ArithCorpusRecipe {
    * from the recipe's own stream).
    */
   readonly solution?: SolutionFormat;
+  /** v2, 'ends' only: the share of `r` lines (ENDS_RIGHT_SHARE when absent). */
+  readonly rightShare?: number;
+  /**
+   * v2, 'ends' only: false = the l/r markers carry no loss (markerPositions finds them; the
+   * pretraining weighs them 0). A stage that trains the `r` end more often than its share then
+   * leaves the model's choice of end as the stage before taught it: the skill of each end trains,
+   * the coin does not move. True when absent.
+   */
+  readonly markerLoss?: boolean;
 }
 
 export type SolutionFormat = 'steps' | 'rewrite' | 'ends';
@@ -127,6 +136,22 @@ export const ARITH_SMALL_ENDS_RECIPE: ArithCorpusRecipe = Object.freeze({
     Object.freeze({ share: 0.15, knobs: ARITH_BEYOND_KNOBS }),
   ]),
   solverMix: Object.freeze([Object.freeze({ share: 0.02, knobs: ARITH_FRONTIER_KNOBS })]),
+});
+
+/**
+ * Stage 3 of arith-small (from stage 2's weights): the `r` end trained up to the `l` end. After
+ * stage 2 a sampled `r` line was the weak link (on 4-operand questions, 32% of the samples that
+ * began with `r` were right against 75% of those that began with `l`; greedy 88%): its copy was
+ * right and its sum wrong (65-30+99-3 -> r=65-30+86), a skill stage 2 showed on 40% of lines for
+ * 900 steps. Here 70% of lines are `r`, and the markers carry no loss, so the model's choice of
+ * end stays where stage 2 left it (greedy on `l`, samples on `r` about 40% of the time). The
+ * rest is stage 2's recipe.
+ */
+export const ARITH_SMALL_ENDS_R_RECIPE: ArithCorpusRecipe = Object.freeze({
+  ...ARITH_SMALL_ENDS_RECIPE,
+  seed: 20_261_202,
+  rightShare: 0.7,
+  markerLoss: false,
 });
 
 export type CorpusRole = 'solver' | 'challenger';
@@ -198,7 +223,15 @@ export function* arithCorpus(
       }
     }
     const { question, answer } = source.next().value!;
-    yield makeDocument(index, role, question, answer, recipe.solution ?? 'steps', order);
+    yield makeDocument(
+      index,
+      role,
+      question,
+      answer,
+      recipe.solution ?? 'steps',
+      order,
+      recipe.rightShare ?? ENDS_RIGHT_SHARE,
+    );
   }
 }
 
@@ -210,13 +243,14 @@ export function makeDocument(
   solution: SolutionFormat = 'steps',
   /** Draws the ends solution's sides (consumed by Solver documents only). */
   order: ArithRng = new ArithRng(index),
+  rightShare = ENDS_RIGHT_SHARE,
 ): CorpusDocument {
   const prompt = role === 'solver' ? solverPrompt(question) : challengerPrompt();
   const worked = () =>
     solution === 'rewrite'
       ? COMPLETION_PREFIX + rewriteSteps(question)
       : solution === 'ends'
-        ? COMPLETION_PREFIX + endsSteps(question, order)
+        ? COMPLETION_PREFIX + endsSteps(question, order, rightShare)
         : solverCompletion(question);
   const completion = role === 'solver' ? worked() : challengerCompletion(question, answer);
   return {
@@ -228,6 +262,24 @@ export function makeDocument(
     completion,
     text: prompt + completion + ARITH_EOS,
   };
+}
+
+/**
+ * Character offsets of the end markers in a worked solution: the `l` or `r` that starts a line
+ * and is followed by "=" (the ends format; none in the others).
+ */
+export function markerPositions(completion: string): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < completion.length - 1; i++) {
+    const c = completion[i];
+    if (
+      (c === 'l' || c === 'r') &&
+      completion[i + 1] === '=' &&
+      (i === 0 || completion[i - 1] === '\n')
+    )
+      out.push(i);
+  }
+  return out;
 }
 
 function checkRecipe(r: ArithCorpusRecipe): void {
@@ -254,5 +306,11 @@ function checkRecipe(r: ArithCorpusRecipe): void {
   }
   if (!(r.solverShare >= 0 && r.solverShare <= 1)) {
     throw new RangeError(`corpus recipe solverShare ${r.solverShare}`);
+  }
+  if ((r.rightShare !== undefined || r.markerLoss !== undefined) && r.solution !== 'ends') {
+    throw new RangeError('corpus recipe: rightShare and markerLoss belong to the ends solutions');
+  }
+  if (r.rightShare !== undefined && !(r.rightShare >= 0 && r.rightShare <= 1)) {
+    throw new RangeError(`corpus recipe rightShare ${r.rightShare}`);
   }
 }

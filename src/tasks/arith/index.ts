@@ -87,8 +87,10 @@ export type { ArithTokenizerFiles } from './tokenizer';
 export {
   ARITH_CORPUS_RECIPE,
   ARITH_SMALL_ENDS_RECIPE,
+  ARITH_SMALL_ENDS_R_RECIPE,
   ARITH_SMALL_CORPUS_RECIPE,
   arithCorpus,
+  markerPositions,
   makeDocument,
 } from './corpus';
 export type {

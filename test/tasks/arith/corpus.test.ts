@@ -6,12 +6,15 @@ import {
   ARITH_CORPUS_RECIPE,
   ARITH_EOS,
   ARITH_SMALL_ENDS_RECIPE,
+  ARITH_SMALL_ENDS_R_RECIPE,
   ARITH_SMALL_CORPUS_RECIPE,
   ARITH_SMALL_PRETRAIN_KNOBS,
   ArithCorpusRecipe,
   CorpusDocument,
   allBenchmarkQuestions,
   arithCorpus,
+  arithTokenizer,
+  markerPositions,
   challengerPrompt,
   solutionSteps,
   questionDifficulty,
@@ -20,6 +23,7 @@ import {
   solverPrompt,
 } from '../../../src/tasks/arith';
 import { lastBoxed } from '../../../src/tasks/arith/boxed';
+import { markerFreeWeights } from '../../../scripts/pretrain-arith';
 
 function take(recipe: Partial<ArithCorpusRecipe>, n: number): CorpusDocument[] {
   return [...arithCorpus({ ...ARITH_CORPUS_RECIPE, ...recipe, documents: n })];
@@ -218,5 +222,60 @@ describe('arith-small stage 2 corpus (two ends)', () => {
   test('a pure function of the recipe: the sides too', () => {
     const again = [...arithCorpus({ ...ARITH_SMALL_ENDS_RECIPE, documents: 2000 })];
     assert.deepEqual(again, docs.slice(0, 2000));
+  });
+});
+
+describe('arith-small stage 3 corpus (the right end trained, markers without loss)', () => {
+  const docs = [...arithCorpus({ ...ARITH_SMALL_ENDS_R_RECIPE, documents: 5000 })];
+  const solver = docs.filter((d) => d.role === 'solver');
+
+  test('pinned; r on 70% of lines, and stage 2 otherwise', () => {
+    assert.equal(digestOf(docs), '958d084840533a82');
+    let r = 0;
+    let all = 0;
+    for (const d of solver) {
+      for (const i of markerPositions(d.completion)) {
+        all++;
+        if (d.completion[i] === 'r') r++;
+      }
+      assert.equal(lastBoxed(d.completion), d.answer);
+    }
+    assert.ok(Math.abs(r / all - 0.7) < 0.02, `${r} of ${all} lines are r`);
+    const { seed, rightShare, markerLoss, ...rest } = ARITH_SMALL_ENDS_R_RECIPE;
+    const { seed: seed2, ...stage2 } = ARITH_SMALL_ENDS_RECIPE;
+    assert.deepEqual(rest, stage2);
+    assert.notEqual(seed, seed2);
+    assert.equal(rightShare, 0.7);
+    assert.equal(markerLoss, false);
+  });
+
+  test('markerPositions: the l or r that starts a line before "=", nothing else', () => {
+    assert.deepEqual(markerPositions('\nr=37-13+81\nl=24+81\nr=105\n\\boxed{105}'), [1, 12, 20]);
+    assert.deepEqual(markerPositions('\n=12+3\n=15\n\\boxed{15}'), []);
+    assert.deepEqual(markerPositions('l=1'), [0]);
+  });
+
+  test('markerFreeWeights: 0 on each marker, 1 on every other character and on <|eos|>', () => {
+    const tok = arithTokenizer();
+    for (const d of solver.slice(0, 200)) {
+      const w = markerFreeWeights(d.completion, tok);
+      assert.equal(w.length, d.completion.length + 1);
+      const zeros = w.flatMap((x, i) => (x === 0 ? [i] : []));
+      assert.deepEqual(zeros, markerPositions(d.completion));
+      assert.ok(zeros.length > 0 && zeros.every((i) => /[lr]/.test(d.completion[i]!)));
+    }
+  });
+
+  test('rightShare and markerLoss belong to the ends solutions', () => {
+    for (const extra of [{ rightShare: 0.5 }, { markerLoss: false }]) {
+      assert.throws(
+        () => [...arithCorpus({ ...ARITH_SMALL_CORPUS_RECIPE, ...extra, documents: 1 })],
+        /belong to the ends/,
+      );
+    }
+    assert.throws(
+      () => [...arithCorpus({ ...ARITH_SMALL_ENDS_RECIPE, rightShare: 1.5, documents: 1 })],
+      /rightShare 1.5/,
+    );
   });
 });
