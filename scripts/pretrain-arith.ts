@@ -167,7 +167,7 @@ const CORPUS_RECIPES: Record<string, ArithCorpusRecipe> = {
 };
 
 /** A continuation stage's model card describes both stages. */
-const STAGE_DESCRIPTIONS: Record<string, string> = {
+export const STAGE_DESCRIPTIONS: Record<string, string> = {
   'arith-small-ends':
     'The base model of the replication: a character-level `LlamaForCausalLM` (hidden 160, 6 ' +
     'layers, 5 heads of 32, intermediate 448, tied embeddings, 53-token vocabulary), pretrained ' +
@@ -182,13 +182,15 @@ const STAGE_DESCRIPTIONS: Record<string, string> = {
   'arith-small-ends-r':
     'The base model of the replication: a character-level `LlamaForCausalLM` (hidden 160, 6 ' +
     'layers, 5 heads of 32, intermediate 448, tied embeddings, 53-token vocabulary), pretrained ' +
-    'in three stages on the arithmetic corpora of `src/tasks/arith` (+ and -, operands of 1-2 ' +
-    'digits). Stage 1: 2-4 operands worked left to right as rewrites of the remaining ' +
-    'expression. Stage 2: the same problems worked from either end (each line, marked l or r, ' +
-    'combines the leftmost or the rightmost ready pair, r on 40% of lines), a 2% tail of 5 ' +
-    'operands; 30% of the Challenger documents pose 5- or 6-operand questions. Stage 3 (this ' +
-    'recipe): stage 2 with r on 70% of lines and no loss on the markers, to train the right ' +
-    "end's sums without moving the model's choice of end. Six operands are in no Solver document.",
+    'on the arithmetic corpora of `src/tasks/arith` (+ and -, operands of 1-2 digits), each ' +
+    'stage continuing the one before (commands below). Stage 1: 2-4 operands worked left to ' +
+    'right as rewrites of the remaining expression. Stage 2: the same problems worked from ' +
+    'either end (each line, marked l or r, combines the leftmost or the rightmost ready pair, r ' +
+    'on 40% of lines, so that samples of one question take different paths), a 2% tail of 5 ' +
+    'operands; 30% of the Challenger documents pose 5- or 6-operand questions. Stages 3 and 4 ' +
+    '(this recipe, twice, on fresh documents): stage 2 with r on 70% of lines and no loss on the ' +
+    "markers, to train the right end's sums up to the left end's without moving the model's " +
+    'choice of end (greedy stays on l). Six operands are in no Solver document.',
 };
 
 /** The settings that define a run: a checkpoint is resumed only when all of them agree. */
@@ -336,6 +338,13 @@ export function publicCommand(argv: readonly string[]): string {
   return `npm run pretrain:arith -- ${out.join(' ')}`.trim();
 }
 
+/** The stages `r` continues, the latest first. */
+function previousStages(r: RecipeSummary): RecipeSummary[] {
+  const out: RecipeSummary[] = [];
+  for (let p = r.previous_stage; p; p = p.previous_stage) out.push(p);
+  return out;
+}
+
 /** The model card (README.md beside the weights), written from recipe.json so it cannot drift. */
 export function modelCard(r: RecipeSummary): string {
   const pct = (x: number | undefined) => (x === undefined ? '-' : `${(100 * x).toFixed(1)}%`);
@@ -356,15 +365,14 @@ export function modelCard(r: RecipeSummary): string {
     `- command: \`${r.command}\``,
     `- parameters: ${r.parameters.toLocaleString('en-US')}; backend ${r.backend}; ${Math.round(r.wall_seconds / 60)} minutes`,
     `- corpus: ${r.corpus.documents.toLocaleString('en-US')} documents (seed ${r.corpus.seed}, ${Math.round(100 * r.corpus.solverShare)}% Solver), ${r.trained_tokens.toLocaleString('en-US')} tokens`,
-    ...(r.previous_stage
-      ? [
-          `- continues a previous stage: \`${r.previous_stage.command}\` (${Math.round(r.previous_stage.wall_seconds / 60)} minutes), which scored ${Object.entries(
-            r.previous_stage.greedy_accuracy,
-          )
-            .map(([k, v]) => `${k} ${pct(v)}`)
-            .join(', ')} greedy`,
-        ]
-      : []),
+    ...previousStages(r).map(
+      (p, i) =>
+        `- ${i === 0 ? 'continues a previous stage' : 'which continued'}: \`${p.command}\` (${Math.round(p.wall_seconds / 60)} minutes), which scored ${Object.entries(
+          p.greedy_accuracy,
+        )
+          .map(([k, v]) => `${k} ${pct(v)}`)
+          .join(', ')} greedy`,
+    ),
     '',
     '| benchmark | greedy accuracy (all items) |',
     '|---|---|',
