@@ -126,7 +126,10 @@ async function main(): Promise<void> {
       ),
   });
   model.dispose();
-  process.stdout.write(`# Domain probe: ${basename(dir)} (seed ${args.seed})\n\n`);
+  const votes = Number.isNaN(args.votingTemperature)
+    ? ''
+    : `, votes at temperature ${args.votingTemperature}`;
+  process.stdout.write(`# Domain probe: ${basename(dir)} (seed ${args.seed}${votes})\n\n`);
   process.stdout.write(probeMarkdown(report, args.votes));
   if (args.json) writeFileSync(args.json, JSON.stringify(report, null, 2) + '\n');
   if (!report.gate.passed) process.exitCode = 1;
