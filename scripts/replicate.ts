@@ -54,7 +54,7 @@ import {
   arithBenchmarkSets,
 } from '../src/tasks/arith';
 import type { ArithBenchmarkName } from '../src/tasks/arith';
-import { BUILTIN_MODELS } from './coevolve';
+import { BUILTIN_MODELS, buildConfig } from './coevolve';
 import { runCoevolveJobs } from './coevolve-jobs';
 import type { CoevolveJob } from './coevolve-jobs';
 import { renderPlots } from './replicate-plots';
@@ -356,8 +356,16 @@ function markdownTable(header: string[], rows: string[][]): string {
 }
 
 /** The gate on the base model (seed 1): refuses a domain whose majority labels are not usable. */
+/**
+ * The config the gate samples with: the runs' (preset and --set), so that the gate measures the
+ * votes the runs will label with (--set solver.voting.temperature=0.7 reaches it).
+ */
+export function gateConfig(args: Pick<Args, 'preset' | 'set'>): RZeroConfig {
+  return buildConfig({ preset: args.preset, set: args.set });
+}
+
 async function gate(args: Args, baseDir: string, benches: string[]): Promise<ProbeReport> {
-  const c = resolveConfig(args.preset);
+  const c = gateConfig(args);
   const { model, tokenizer } = await loadModelDir(baseDir, { requireTokenizer: true });
   try {
     process.stderr.write('the gate: the base model votes on its own Challenger questions\n');

@@ -10,11 +10,24 @@ import { OPEN_MATH_DOMAIN } from '../../src/rzero';
 import { ALL_ARITH_BENCHMARK_NAMES, ARITH_DOMAIN } from '../../src/tasks/arith';
 import { benchmarksOf } from '../../scripts/coevolve';
 import { publicCommand, publicPath } from '../../scripts/pretrain-arith';
-import { shapeChecks } from '../../scripts/replicate';
+import { gateConfig, shapeChecks } from '../../scripts/replicate';
 import type { Table1Row, Table4Row } from '../../scripts/replicate';
 import { points } from '../../scripts/size-solver';
 
 describe('scripts', () => {
+  test('replicate: the gate votes as the runs do (the preset with every --set)', () => {
+    const plain = gateConfig({ preset: 'tiny', set: [] });
+    assert.equal(plain.solver.voting.temperature, 1);
+    const set = gateConfig({
+      preset: 'tiny',
+      set: ['solver.steps=12', 'solver.voting.temperature=0.7', 'filter.delta=0.2'],
+    });
+    assert.equal(set.solver.voting.temperature, 0.7);
+    assert.equal(set.solver.voting.topK, plain.solver.voting.topK);
+    assert.equal(set.filter.delta, 0.2);
+    assert.deepEqual(set.challenger.generation, plain.challenger.generation);
+  });
+
   test('coevolve --benchmarks: every built-in arith benchmark, none, and the domain default', () => {
     const sets = benchmarksOf(ALL_ARITH_BENCHMARK_NAMES.join(','), ARITH_DOMAIN);
     assert.deepEqual(
