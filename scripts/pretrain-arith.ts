@@ -166,7 +166,7 @@ const CORPUS_RECIPES: Record<string, ArithCorpusRecipe> = {
   'arith-small-ends-r': ARITH_SMALL_ENDS_R_RECIPE,
 };
 
-/** A continuation stage's model card describes both stages. */
+/** A continuation stage's model card describes every stage that made the model. */
 export const STAGE_DESCRIPTIONS: Record<string, string> = {
   'arith-small-ends':
     'The base model of the replication: a character-level `LlamaForCausalLM` (hidden 160, 6 ' +

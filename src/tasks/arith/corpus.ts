@@ -144,8 +144,9 @@ export const ARITH_SMALL_ENDS_RECIPE: ArithCorpusRecipe = Object.freeze({
  * began with `r` were right against 75% of those that began with `l`; greedy 88%): its copy was
  * right and its sum wrong (65-30+99-3 -> r=65-30+86), a skill stage 2 showed on 40% of lines for
  * 900 steps. Here 70% of lines are `r`, and the markers carry no loss, so the model's choice of
- * end stays where stage 2 left it (greedy on `l`, samples on `r` about 40% of the time). The
- * rest is stage 2's recipe.
+ * end stays where stage 2 left it. The rest is stage 2's recipe. Measured after two runs of it
+ * (stages 3 and 4, docs/rzero.md): no greedy answer of 150 began with `r`, a third of the samples
+ * did, and votes beginning with `r` on 5-operand questions were right 37% of the time (was 3%).
  */
 export const ARITH_SMALL_ENDS_R_RECIPE: ArithCorpusRecipe = Object.freeze({
   ...ARITH_SMALL_ENDS_RECIPE,
