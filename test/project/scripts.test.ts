@@ -13,8 +13,22 @@ import { publicCommand, publicPath } from '../../scripts/pretrain-arith';
 import { gateConfig, shapeChecks } from '../../scripts/replicate';
 import type { Table1Row, Table4Row } from '../../scripts/replicate';
 import { points } from '../../scripts/size-solver';
+import { jobThreadsEnv } from '../../scripts/coevolve-jobs';
 
 describe('scripts', () => {
+  test('coevolve jobs: each gets its share of the cores as threads, unless the caller chose', () => {
+    const two = jobThreadsEnv({ PATH: '/bin' }, 2, 2);
+    assert.equal(two.RZERO_THREADS, '1');
+    assert.equal(two.OPENBLAS_NUM_THREADS, '1');
+    assert.equal(two.PATH, '/bin');
+    assert.equal(jobThreadsEnv({}, 2, 16).RZERO_THREADS, '8');
+    assert.equal(jobThreadsEnv({}, 3, 2).RZERO_THREADS, '1');
+    assert.equal(jobThreadsEnv({}, 1, 2).RZERO_THREADS, '2');
+    const chosen = jobThreadsEnv({ RZERO_THREADS: '2', OPENBLAS_NUM_THREADS: '4' }, 2, 2);
+    assert.equal(chosen.RZERO_THREADS, '2');
+    assert.equal(chosen.OPENBLAS_NUM_THREADS, '4');
+  });
+
   test('replicate: the gate votes as the runs do (the preset with every --set)', () => {
     const plain = gateConfig({ preset: 'tiny', set: [] });
     assert.equal(plain.solver.voting.temperature, 1);
