@@ -1,7 +1,14 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamW, DEFAULT_GRPO, grpoStep, grpoTokenTerms, GrpoBatch } from '../../src/engine/trainer';
+import {
+  AdamW,
+  AdamWSettings,
+  DEFAULT_GRPO,
+  grpoStep,
+  grpoTokenTerms,
+  GrpoBatch,
+} from '../../src/engine/trainer';
 import { generate } from '../../src/engine/sampler';
 import { scoreResponses } from '../../src/engine/scoring';
 import { prompts, randomModel, tinyConfig, useBackend } from '../helpers/engine';
@@ -226,6 +233,19 @@ describe('supervised next-token step', () => {
     await useBackend();
   });
 
+  /** AdamW settings of the nllStep tests, with `over` replacing some. */
+  const adamSettings = (over: Partial<AdamWSettings> = {}): AdamWSettings => ({
+    lr: 1e-2,
+    beta1: 0.9,
+    beta2: 0.999,
+    eps: 1e-8,
+    weightDecay: 0,
+    maxGradNorm: 1,
+    ...over,
+  });
+  /** Three prompts and responses of different lengths over a 48-token vocabulary. */
+  const fixedBatch = () => ({ ps: prompts([2, 3, 4], 48), rs: prompts([6, 5, 7], 48, 11) });
+
   test('nllStep lowers the loss on a fixed batch and leaves no tensors behind', async () => {
     const { nllStep } = await import('../../src/engine/trainer');
     const model = randomModel(tinyConfig('llama-gqa-untied'), 8);
@@ -252,16 +272,8 @@ describe('supervised next-token step', () => {
 
   test('nllStep: a token of weight 0 carries no loss (the step equals one on responses without it)', async () => {
     const { nllStep } = await import('../../src/engine/trainer');
-    const settings = {
-      lr: 1e-2,
-      beta1: 0.9,
-      beta2: 0.999,
-      eps: 1e-8,
-      weightDecay: 0,
-      maxGradNorm: 1,
-    };
-    const ps = prompts([2, 3, 4], 48);
-    const rs = prompts([6, 5, 7], 48, 11);
+    const settings = adamSettings();
+    const { ps, rs } = fixedBatch();
     // Causal: dropping a response's last tokens leaves the earlier tokens' log-probs as they were,
     // so weighting those last tokens 0 must give the same loss and the same update.
     const keep = [4, 5, 3];
@@ -313,16 +325,8 @@ describe('supervised next-token step', () => {
 
   test('AdamW state exported after 2 steps and imported into a fresh optimizer continues exactly', async () => {
     const { nllStep } = await import('../../src/engine/trainer');
-    const settings = {
-      lr: 1e-2,
-      beta1: 0.9,
-      beta2: 0.98,
-      eps: 1e-8,
-      weightDecay: 0.01,
-      maxGradNorm: 1,
-    };
-    const ps = prompts([2, 3, 4], 48);
-    const rs = prompts([6, 5, 7], 48, 11);
+    const settings = adamSettings({ beta2: 0.98, weightDecay: 0.01 });
+    const { ps, rs } = fixedBatch();
     // Uninterrupted: 3 steps.
     const a = randomModel(tinyConfig('llama-gqa-untied'), 8);
     const optA = new AdamW(a.variables(), settings);
