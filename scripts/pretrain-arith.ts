@@ -187,8 +187,8 @@ export const STAGE_DESCRIPTIONS: Record<string, string> = {
     'right as rewrites of the remaining expression. Stage 2: the same problems worked from ' +
     'either end (each line, marked l or r, combines the leftmost or the rightmost ready pair, r ' +
     'on 40% of lines, so that samples of one question take different paths), a 2% tail of 5 ' +
-    'operands; 30% of the Challenger documents pose 5- or 6-operand questions. Stages 3 and 4 ' +
-    '(this recipe, twice, on fresh documents): stage 2 with r on 70% of lines and no loss on the ' +
+    'operands; 30% of the Challenger documents pose 5- or 6-operand questions. Stages 3 to 6 ' +
+    '(this recipe, four times, on fresh documents): stage 2 with r on 70% of lines and no loss on the ' +
     "markers, to train the right end's sums up to the left end's without moving the model's " +
     'choice of end (greedy stays on l). Six operands are in no Solver document.',
 };
