@@ -419,6 +419,28 @@ function diagnosticsRows(runs: readonly CoevolveResult[]): DiagnosticsRow[] {
   });
 }
 
+/**
+ * Whether the labels could teach the benchmarks' decoding: a Solver is scored greedily, so its
+ * pseudo-labels teach it only where they are right more often than its greedy answers to the same
+ * kept questions (before its phase). Per iteration, the means over seeds and the per-seed difference.
+ */
+export function labelsAgainstGreedy(rows: readonly DiagnosticsRow[]): string[] {
+  const out = [
+    "Can the labels teach a greedily scored Solver? Per iteration, the kept questions' pseudo-labels against the Solver's greedy answers to the same questions before its phase (labels minus greedy per seed, mean ± std):",
+    '',
+  ];
+  for (const d of rows) {
+    const diff = d.keptMajorityAccuracy.map((x, i) => x - (d.trainingBefore[i] ?? NaN));
+    const { mean, n } = meanStd(diff);
+    if (n === 0) continue;
+    out.push(
+      `- iteration ${d.iteration}: labels right ${fmtPct(d.keptMajorityAccuracy)}%, greedy ${fmtPct(d.trainingBefore)}%, ` +
+        `labels minus greedy ${fmtPct(diff)} points; labels above greedy: ${mean > 0 ? 'yes' : '**no**'}`,
+    );
+  }
+  return out;
+}
+
 /** Wall time of a replication: each invocation's minutes, oldest first, and their sum. */
 interface WallTime {
   invocations: number[];
@@ -638,6 +660,8 @@ function resultsMarkdown(
         `${fmtPct(d.trainingBefore)} -> ${fmtPct(d.trainingAfter)}`,
       ]),
     ),
+    '',
+    ...labelsAgainstGreedy(diagnostics),
     '',
   );
   L.push('## Table 4 analogue: the generated questions, per iteration', '');

@@ -10,8 +10,8 @@ import { OPEN_MATH_DOMAIN } from '../../src/rzero';
 import { ALL_ARITH_BENCHMARK_NAMES, ARITH_DOMAIN } from '../../src/tasks/arith';
 import { benchmarksOf } from '../../scripts/coevolve';
 import { publicCommand, publicPath } from '../../scripts/pretrain-arith';
-import { gateConfig, shapeChecks } from '../../scripts/replicate';
-import type { Table1Row, Table4Row } from '../../scripts/replicate';
+import { gateConfig, labelsAgainstGreedy, shapeChecks } from '../../scripts/replicate';
+import type { DiagnosticsRow, Table1Row, Table4Row } from '../../scripts/replicate';
 import { points } from '../../scripts/size-solver';
 import { jobThreadsEnv } from '../../scripts/coevolve-jobs';
 
@@ -97,6 +97,29 @@ describe('scripts', () => {
       ],
     );
     assert.deepEqual(points([]), [[]]);
+  });
+
+  test('replicate: the labels are compared with the greedy answers they must beat, seed by seed', () => {
+    const row = (iteration: number, kept: number[], before: number[]): DiagnosticsRow => ({
+      iteration,
+      keptMajorityAccuracy: kept,
+      rewardAccuracy: [],
+      solverKl: [],
+      trainingBefore: before,
+      trainingAfter: [],
+    });
+    const lines = labelsAgainstGreedy([
+      row(1, [0.8, 0.7, 0.9], [0.7, 0.6, 0.8]),
+      row(2, [0.5, 0.6, 0.4], [0.6, 0.6, 0.5]),
+    ]).join('\n');
+    assert.match(
+      lines,
+      /iteration 1: labels right 80\.0 ± 10\.0%, greedy 70\.0 ± 10\.0%, labels minus greedy 10\.0 ± 0\.0 points; labels above greedy: yes/,
+    );
+    assert.match(
+      lines,
+      /iteration 2: .*labels minus greedy -6\.7 ± 5\.8 points; labels above greedy: \*\*no\*\*/,
+    );
   });
 
   test("replicate: the paper's shape is called only when every gap clears 2 standard deviations", () => {
