@@ -426,16 +426,16 @@ function diagnosticsRows(runs: readonly CoevolveResult[]): DiagnosticsRow[] {
  */
 export function labelsAgainstGreedy(rows: readonly DiagnosticsRow[]): string[] {
   const out = [
-    "Can the labels teach a greedily scored Solver? Per iteration, the kept questions' pseudo-labels against the Solver's greedy answers to the same questions before its phase (labels minus greedy per seed, mean ± std):",
+    "Can the labels teach a greedily scored Solver? Per iteration, the kept questions' pseudo-labels against the Solver's greedy answers to the same questions before its phase (labels minus greedy per seed, mean ± std; clearly above when the mean exceeds twice the std, as for the gaps above):",
     '',
   ];
   for (const d of rows) {
     const diff = d.keptMajorityAccuracy.map((x, i) => x - (d.trainingBefore[i] ?? NaN));
-    const { mean, n } = meanStd(diff);
+    const { mean, std, n } = meanStd(diff);
     if (n === 0) continue;
     out.push(
       `- iteration ${d.iteration}: labels right ${fmtPct(d.keptMajorityAccuracy)}%, greedy ${fmtPct(d.trainingBefore)}%, ` +
-        `labels minus greedy ${fmtPct(diff)} points; labels above greedy: ${mean > 0 ? 'yes' : '**no**'}`,
+        `labels minus greedy ${fmtPct(diff)} points; labels clearly above greedy: ${mean > 2 * std ? 'yes' : '**no**'}`,
     );
   }
   return out;
