@@ -3,8 +3,9 @@
  * majority right often enough, inside the filter band, to be worth training on? Prints the
  * calibration table (majority accuracy by p^), the band's figures against the gate (majority
  * right on >= 60%, >= 1 correct vote on >= 70%), greedy accuracy on the same questions (what the
- * majority must beat) and each benchmark's greedy and majority-of-m accuracy; exits 1 when the
- * gate fails. Nothing trains.
+ * majority must beat) with the two compared question by question (an exact sign test on the
+ * questions only one gets right), and each benchmark's greedy and majority-of-m accuracy; exits 1
+ * when the gate fails. Nothing trains.
  *
  *   npm run probe:domain -- [--base arith-tiny|<model dir>] [--questions 512] [--votes 10]
  *       [--items 200] [--seed 1] [--benchmarks arith-in,arith-frontier,...] [--json out.json]

@@ -141,5 +141,20 @@ export type { CoevolveBase, CoevolveOptions, CoevolveResult } from './coevolve';
 export { RZeroAbortedError, phaseSeed } from './seeds';
 export { parseBenchmarkJsonl } from './benchmark-file';
 export type { BenchmarkLineError, ParsedBenchmark } from './benchmark-file';
-export { DEFAULT_PROBE, calibrationTable, gateVerdict, probeDomain, probeMarkdown } from './probe';
-export type { BenchmarkProbe, ProbeInput, ProbeOptions, ProbeReport, VotedQuestion } from './probe';
+export {
+  DEFAULT_PROBE,
+  calibrationTable,
+  gateVerdict,
+  pairedCounts,
+  probeDomain,
+  probeMarkdown,
+  signTestPValue,
+} from './probe';
+export type {
+  BenchmarkProbe,
+  PairedCounts,
+  ProbeInput,
+  ProbeOptions,
+  ProbeReport,
+  VotedQuestion,
+} from './probe';

@@ -101,8 +101,55 @@ export interface ProbeReport {
    * labels must beat to teach a greedily decoded Solver anything.
    */
   greedy: { band: number | null; all: number | null };
+  /**
+   * The majority against greedy question by question: a label teaches a greedily decoded Solver
+   * only where the majority alone is right, and teaches it wrong where greedy alone is.
+   */
+  paired: { band: PairedCounts; all: PairedCounts };
   gate: { passed: boolean; reasons: string[] };
   benchmarks: BenchmarkProbe[];
+}
+
+export interface PairedCounts {
+  bothRight: number;
+  majorityOnly: number;
+  greedyOnly: number;
+  neither: number;
+  /**
+   * Two-sided exact sign test (McNemar) on the questions where exactly one is right: the chance of
+   * a split at least this uneven if the majority and greedy were equally good. 1 when none differ.
+   */
+  pValue: number;
+}
+
+/** Two-sided exact binomial (p = 1/2) test of a split of a + b discordant pairs. */
+export function signTestPValue(a: number, b: number): number {
+  const n = a + b;
+  if (n === 0) return 1;
+  const k = Math.min(a, b);
+  // P(X <= k) for X ~ Bin(n, 1/2), summed in log space so large n cannot overflow.
+  let logC = 0; // log C(n, 0)
+  let tail = 0;
+  for (let i = 0; i <= k; i++) {
+    if (i > 0) logC += Math.log(n - i + 1) - Math.log(i);
+    tail += Math.exp(logC - n * Math.LN2);
+  }
+  return Math.min(1, 2 * tail);
+}
+
+export function pairedCounts(
+  rows: readonly { majorityCorrect: boolean; greedyCorrect: boolean }[],
+): PairedCounts {
+  const count = (f: (r: (typeof rows)[number]) => boolean) => rows.filter(f).length;
+  const majorityOnly = count((r) => r.majorityCorrect && !r.greedyCorrect);
+  const greedyOnly = count((r) => !r.majorityCorrect && r.greedyCorrect);
+  return {
+    bothRight: count((r) => r.majorityCorrect && r.greedyCorrect),
+    majorityOnly,
+    greedyOnly,
+    neither: count((r) => !r.majorityCorrect && !r.greedyCorrect),
+    pValue: signTestPValue(majorityOnly, greedyOnly),
+  };
 }
 
 function summary(rows: readonly VotedQuestion[]) {
@@ -253,6 +300,7 @@ export function probeDomain(input: ProbeInput): ProbeReport {
     band,
     all: summary(rows),
     greedy: { band: greedyShare(inBand), all: greedyShare(rows) },
+    paired: { band: pairedCounts(inBand), all: pairedCounts(rows) },
     gate: gateVerdict(band, o),
     benchmarks,
   };
@@ -278,6 +326,18 @@ export function probeMarkdown(r: ProbeReport, m: number): string {
     `Greedy answers to the same questions are right on ${pct(r.greedy.band)} of those inside the band ` +
       `(the majority: ${pct(r.band.majorityAccuracy)}) and ${pct(r.greedy.all)} of all (the majority: ` +
       `${pct(r.all.majorityAccuracy)}): majority labels can teach a greedily decoded Solver only where they beat it.`,
+    '',
+    '| questions | both right | the majority alone | greedy alone | neither | sign test p (two-sided) |',
+    '|---|---|---|---|---|---|',
+    ...(
+      [
+        ['inside the filter band', r.paired.band],
+        ['all', r.paired.all],
+      ] as const
+    ).map(
+      ([label, c]) =>
+        `| ${label} | ${c.bothRight} | ${c.majorityOnly} | ${c.greedyOnly} | ${c.neither} | ${c.pValue < 0.001 ? '< 0.001' : c.pValue.toFixed(3)} |`,
+    ),
     '',
     `Gate: ${r.gate.passed ? 'passed' : `failed (${r.gate.reasons.join('; ')})`}.`,
     '',

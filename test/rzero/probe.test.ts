@@ -7,10 +7,12 @@ import {
   DEFAULT_PROBE,
   gateVerdict,
   OPEN_MATH_DOMAIN,
+  pairedCounts,
   probeDomain,
   probeMarkdown,
   PromptRenderer,
   resolveConfig,
+  signTestPValue,
 } from '../../src/rzero';
 import { ARITH_DOMAIN, arithBenchmarkSets } from '../../src/tasks/arith';
 import { repoRoot, useBackend } from '../helpers/engine';
@@ -38,6 +40,39 @@ describe('domain probe (the gate before a replication)', () => {
     });
     assert.equal(t[9]!.majorityAccuracy, 1);
     assert.equal(t[0]!.majorityAccuracy, null);
+  });
+
+  test('majority against greedy, question by question, with the exact two-sided sign test', () => {
+    // Exact binomial values (Python: 2 * sum(comb(n, i) for i <= min) / 2**n).
+    const cases: [number, number, number][] = [
+      [12, 14, 0.8450189828872681],
+      [9, 7, 0.803619384765625],
+      [10, 0, 0.001953125],
+      [300, 250, 0.036578745549102704],
+    ];
+    for (const [a, b, p] of cases)
+      assert.ok(Math.abs(signTestPValue(a, b) - p) < 1e-12, `${a}/${b}`);
+    assert.equal(signTestPValue(3, 3), 1);
+    assert.equal(signTestPValue(0, 0), 1);
+    const row = (majorityCorrect: boolean, greedyCorrect: boolean) => ({
+      majorityCorrect,
+      greedyCorrect,
+    });
+    const c = pairedCounts([
+      row(true, true),
+      row(true, true),
+      row(true, false),
+      row(false, true),
+      row(false, true),
+      row(false, false),
+    ]);
+    assert.deepEqual(c, {
+      bothRight: 2,
+      majorityOnly: 1,
+      greedyOnly: 2,
+      neither: 1,
+      pValue: 1,
+    });
   });
 
   test('the gate: both band thresholds, and an empty band fails', () => {
@@ -92,6 +127,17 @@ describe('domain probe (the gate before a replication)', () => {
     // Greedy answers to the same questions: a share of all, and of the band when it has any.
     assert.ok(r.greedy.all !== null && r.greedy.all >= 0 && r.greedy.all <= 1);
     assert.equal(r.greedy.band === null, r.band.questions === 0);
+    // The paired counts split the same questions, and agree with both shares.
+    for (const [c, n, g, m] of [
+      [r.paired.all, r.all.questions, r.greedy.all, r.all.majorityAccuracy],
+      [r.paired.band, r.band.questions, r.greedy.band, r.band.majorityAccuracy],
+    ] as const) {
+      assert.equal(c.bothRight + c.majorityOnly + c.greedyOnly + c.neither, n);
+      if (n > 0) {
+        assert.ok(Math.abs((c.bothRight + c.greedyOnly) / n - g!) < 1e-12);
+        assert.ok(Math.abs((c.bothRight + c.majorityOnly) / n - m!) < 1e-12);
+      }
+    }
     assert.equal(r.gate.passed, gateVerdict(r.band, options).passed);
     const [easy] = r.benchmarks;
     assert.equal(easy!.items, 6);
@@ -99,6 +145,7 @@ describe('domain probe (the gate before a replication)', () => {
     assert.deepEqual(probeDomain(input), r, 'same model and seed, same report');
     assert.match(probeMarkdown(r, 4), /\| inside the filter band \|/);
     assert.match(probeMarkdown(r, 4), /Greedy answers to the same questions are right on/);
+    assert.match(probeMarkdown(r, 4), /\| the majority alone \| greedy alone \|/);
     assert.throws(() => probeDomain({ ...input, domain: OPEN_MATH_DOMAIN }), /no oracle/);
     model.dispose();
   });
