@@ -783,6 +783,8 @@ export interface components {
                 };
                 kept: components["schemas"]["DifficultyHistogram"];
             } | null;
+            /** @description The same questions' labels (the majority's; the oracle's in an oracle-label run) against the Solver's greedy answers before the phase, question by question: a label teaches a greedily decoded Solver only where it alone is right. Absent from iterations recorded before it was measured. */
+            labelsAgainstGreedy?: components["schemas"]["PairedCounts"] | null;
             /** @description Share of the Solver phase's rollouts whose pseudo-reward equals the oracle's reward. */
             rewardAccuracy: number | null;
             /** @description low_var_kl of the Solver to its start, on the rollouts of the phase's last step. */
@@ -882,6 +884,15 @@ export interface components {
             answerable: boolean;
             /** @description Whether the majority answer equals the true answer (null when there is no majority answer). */
             labelCorrect: boolean | null;
+        };
+        /** @description Two answers to the same questions compared one by one: majority label and greedy answer. */
+        PairedCounts: {
+            bothRight: number;
+            greedyOnly: number;
+            majorityOnly: number;
+            neither: number;
+            /** @description Two-sided exact sign test (McNemar) on the questions where exactly one is right: the chance of a split at least this uneven if the majority and greedy were equally good. 1 when none differ. */
+            pValue: number;
         };
         /**
          * @description What `coevolve` reports while it runs. The loop only calls `hooks.onEvent`; the worker turns events into rows and SSE messages, the CLI into progress bars and a report. Every event is a plain JSON-serialisable value.

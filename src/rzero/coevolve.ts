@@ -31,6 +31,7 @@ import {
   curriculumCalibration,
   difficultyDiagnostics,
   greedyOracleAccuracy,
+  labelsAgainstGreedy,
   phaseRewardAccuracy,
   probedTrainingQuestions,
 } from './diagnostics';
@@ -256,7 +257,10 @@ async function runIteration(
     rewardAccuracy: phaseRewardAccuracy(stepMetrics),
     solverKl: solverMetrics?.kl ?? null,
     solverOnTrainingQuestions:
-      before === null || after === null ? null : { questions: probed.length, before, after },
+      before === null || after === null
+        ? null
+        : { questions: probed.length, before: before.accuracy, after: after.accuracy },
+    labelsAgainstGreedy: labelsAgainstGreedy(probed, before?.correct ?? null),
     difficulty: difficultyDiagnostics(
       dataset.kept.map((e) => e.question),
       ctx.benchmarks,

@@ -11,11 +11,12 @@ import type {
   CurriculumItem,
   DifficultyHistogram,
   IterationDiagnostics,
+  PairedCounts,
   SolverStepMetrics,
 } from './events';
 import type { RZeroConfig } from './config';
 import { evaluateModel } from './evaluation';
-import { calibrationTable } from './probe';
+import { calibrationTable, pairedCounts } from './probe';
 import type { VotedQuestion } from './probe';
 import type { PromptRenderer } from './rollout';
 
@@ -90,15 +91,19 @@ export function difficultyDiagnostics(
   };
 }
 
-/** Greedy accuracy of `model` on (question, true answer) pairs (evaluateModel's scoring); null when there are none. */
+/**
+ * Greedy accuracy of `model` on (question, true answer) pairs (evaluateModel's scoring), and each
+ * question's verdict; null when there are none.
+ */
 export async function greedyOracleAccuracy(
   model: CausalLM,
   render: PromptRenderer,
   questions: readonly { question: string; answer: string }[],
   maxNewTokens: number,
   config: RZeroConfig,
-): Promise<number | null> {
+): Promise<{ accuracy: number; correct: boolean[] } | null> {
   if (questions.length === 0) return null;
+  let correct: boolean[] = [];
   const [score] = await evaluateModel({
     model,
     render,
@@ -108,8 +113,11 @@ export async function greedyOracleAccuracy(
       evaluation: { ...config.evaluation, maxNewTokens, maxItems: 0, meanAtK: 0 },
     },
     iteration: 0,
+    onGreedyItems: (_, verdicts) => {
+      correct = verdicts;
+    },
   });
-  return score!.score;
+  return { accuracy: score!.score, correct };
 }
 
 /**
@@ -117,18 +125,33 @@ export async function greedyOracleAccuracy(
  * distinct kept questions the oracle answers.
  */
 export function probedTrainingQuestions(
-  kept: readonly { question: string }[],
+  kept: readonly { question: string; label: string | null }[],
   domain: Domain,
-): { question: string; answer: string }[] {
+): { question: string; answer: string; labelCorrect: boolean }[] {
   const oracle = domain.oracle;
   if (!oracle) return [];
-  const out: { question: string; answer: string }[] = [];
-  for (const q of new Set(kept.map((k) => k.question))) {
-    const v = oracle.verdict(q, null);
-    if (v.answerable) out.push({ question: q, answer: v.answer! });
+  const out: { question: string; answer: string; labelCorrect: boolean }[] = [];
+  const seen = new Set<string>();
+  for (const k of kept) {
+    if (seen.has(k.question)) continue;
+    seen.add(k.question);
+    const v = oracle.verdict(k.question, k.label);
+    if (v.answerable)
+      out.push({ question: k.question, answer: v.answer!, labelCorrect: v.labelCorrect === true });
     if (out.length >= TRAINING_QUESTIONS_PROBED) break;
   }
   return out;
+}
+
+/** The probed questions' majority labels against greedy verdicts on them, one by one. */
+export function labelsAgainstGreedy(
+  probed: readonly { labelCorrect: boolean }[],
+  greedyCorrect: readonly boolean[] | null,
+): PairedCounts | null {
+  if (greedyCorrect === null || probed.length === 0) return null;
+  return pairedCounts(
+    probed.map((q, i) => ({ majorityCorrect: q.labelCorrect, greedyCorrect: greedyCorrect[i]! })),
+  );
 }
 
 /** Mean reward accuracy over the Solver phase's steps (null without an oracle or steps). */

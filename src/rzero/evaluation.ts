@@ -20,6 +20,8 @@ export interface EvaluationInput {
   iteration: number;
   signal?: AbortSignal;
   onProgress?(done: number, total: number): Promise<void>;
+  /** Each benchmark's greedy verdicts, item by item (in the order of its items). */
+  onGreedyItems?(benchmark: string, correct: boolean[]): void;
 }
 
 /** Whether a completion's boxed answer is equivalent to the reference answer. */
@@ -44,7 +46,9 @@ export async function evaluateModel(input: EvaluationInput): Promise<BenchmarkSc
     if (b.items.length === 0) continue;
     const prompts = b.items.map((it) => render.solver(it.question));
     const texts = sample(model, render.tokenizer, prompts, greedy, 0).map((s) => s.text);
-    const correct = texts.filter((t, i) => isCorrect(t, b.items[i]!.answer)).length;
+    const verdicts = texts.map((t, i) => isCorrect(t, b.items[i]!.answer));
+    input.onGreedyItems?.(b.name, verdicts);
+    const correct = verdicts.filter(Boolean).length;
     scores.push({
       benchmark: b.name,
       metric: 'greedy',

@@ -129,6 +129,19 @@ export interface CalibrationRow {
 /** Counts of questions by the value of each difficulty measure: measure -> value -> count. */
 export type DifficultyHistogram = Record<string, Record<string, number>>;
 
+/** Two answers to the same questions compared one by one: majority label and greedy answer. */
+export interface PairedCounts {
+  bothRight: number;
+  majorityOnly: number;
+  greedyOnly: number;
+  neither: number;
+  /**
+   * Two-sided exact sign test (McNemar) on the questions where exactly one is right: the chance of
+   * a split at least this uneven if the majority and greedy were equally good. 1 when none differ.
+   */
+  pValue: number;
+}
+
 /** What an iteration shows about whether R-Zero can work on this domain (oracle domains). */
 export interface IterationDiagnostics {
   /** Majority accuracy by p^ on the iteration's valid, answerable questions, all and kept. */
@@ -142,6 +155,13 @@ export interface IterationDiagnostics {
    * ones), before and after the Solver phase.
    */
   solverOnTrainingQuestions: { questions: number; before: number; after: number } | null;
+  /**
+   * The same questions' labels (the majority's; the oracle's in an oracle-label run) against the
+   * Solver's greedy answers before the phase, question by question: a label teaches a greedily
+   * decoded Solver only where it alone is right. Absent from iterations recorded before it was
+   * measured.
+   */
+  labelsAgainstGreedy?: PairedCounts | null;
   /** Difficulty measures of the kept questions and of each benchmark's items. */
   difficulty: { kept: DifficultyHistogram; benchmarks: Record<string, DifficultyHistogram> } | null;
 }

@@ -122,6 +122,7 @@ export type {
   IterationDiagnostics,
   IterationSummary,
   OracleVerdict,
+  PairedCounts,
   Phase,
   Role,
   RZeroEvent,
@@ -150,11 +151,4 @@ export {
   probeMarkdown,
   signTestPValue,
 } from './probe';
-export type {
-  BenchmarkProbe,
-  PairedCounts,
-  ProbeInput,
-  ProbeOptions,
-  ProbeReport,
-  VotedQuestion,
-} from './probe';
+export type { BenchmarkProbe, ProbeInput, ProbeOptions, ProbeReport, VotedQuestion } from './probe';

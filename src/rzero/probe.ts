@@ -16,7 +16,7 @@ import type { CausalLM } from '../engine';
 import { answersEquivalent } from './answer-equivalence';
 import type { FilterConfig, SamplingConfig } from './config';
 import type { BenchmarkSet, Domain } from './domain';
-import type { CalibrationRow } from './events';
+import type { CalibrationRow, PairedCounts } from './events';
 import { keepForSolver } from './filtering';
 import { isCorrect } from './evaluation';
 import { majorityVoteEvaluate } from './majority-vote';
@@ -108,18 +108,6 @@ export interface ProbeReport {
   paired: { band: PairedCounts; all: PairedCounts };
   gate: { passed: boolean; reasons: string[] };
   benchmarks: BenchmarkProbe[];
-}
-
-export interface PairedCounts {
-  bothRight: number;
-  majorityOnly: number;
-  greedyOnly: number;
-  neither: number;
-  /**
-   * Two-sided exact sign test (McNemar) on the questions where exactly one is right: the chance of
-   * a split at least this uneven if the majority and greedy were equally good. 1 when none differ.
-   */
-  pValue: number;
 }
 
 /** Two-sided exact binomial (p = 1/2) test of a split of a + b discordant pairs. */

@@ -211,6 +211,17 @@ describe('coevolve on the arithmetic fixture model', () => {
         assert.equal(d.solverKl, steps.at(-1)!.metrics.kl);
         const t = d.solverOnTrainingQuestions!;
         assert.ok(t.questions > 0 && t.before >= 0 && t.after <= 1);
+        // The same questions paired: greedy right = the before accuracy, label right = the
+        // oracle's verdict on the kept questions' majority (distinct questions, in order).
+        const c = d.labelsAgainstGreedy!;
+        assert.equal(c.bothRight + c.majorityOnly + c.greedyOnly + c.neither, t.questions);
+        assert.ok(Math.abs((c.bothRight + c.greedyOnly) / t.questions - t.before) < 1e-12);
+        const seen = new Set<string>();
+        const keptRight = answerable
+          .filter((it) => it.kept && !seen.has(it.question) && seen.add(it.question))
+          .map((it) => it.oracle!.labelCorrect)
+          .slice(0, t.questions);
+        assert.equal(c.bothRight + c.majorityOnly, keptRight.filter((x) => x === true).length);
       }
       assert.deepEqual(Object.keys(d.difficulty!.benchmarks), ['arith-easy']);
       assert.equal(

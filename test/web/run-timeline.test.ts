@@ -11,6 +11,7 @@ import {
   applyEvents,
   currentPhase,
   emptyTimeline,
+  labelsAgainstGreedyText,
   sortedPhases,
   sortedSteps,
 } from '../../web/src/pages/run/run-timeline';
@@ -127,12 +128,25 @@ describe('run timeline (admin panel)', () => {
           rewardAccuracy: 0.75,
           solverKl: 0.01,
           solverOnTrainingQuestions: { questions: 4, before: 0.25, after: 0.5 },
+          labelsAgainstGreedy: {
+            bothRight: 1,
+            majorityOnly: 2,
+            greedyOnly: 0,
+            neither: 1,
+            pValue: 0.5,
+          },
           difficulty: null,
         },
       }),
       at({ type: 'iteration.completed', iteration: 1, summary: {} }),
     ]);
     assert.equal(after.diagnostics.get(1)?.rewardAccuracy, 0.75);
+    assert.equal(
+      labelsAgainstGreedyText(after.diagnostics.get(1)?.labelsAgainstGreedy),
+      'label alone right on 2, greedy alone on 0 (both 1, neither 1; sign test p = 0.500)',
+    );
+    // Iterations recorded before the field existed show a dash.
+    assert.equal(labelsAgainstGreedyText(undefined), '–');
     assert.equal(before.diagnostics.size, 0);
     assert.equal(after.curriculum.get(1)?.keptShare, 6 / 32);
     assert.equal(after.scores.get(1)?.[0]?.score, 0.9);

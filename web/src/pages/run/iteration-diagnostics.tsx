@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { TableHead } from '../../components/table-head';
+import { labelsAgainstGreedyText } from './run-timeline';
 import type { IterationDiagnostics } from './run-timeline';
 
 type CalibrationRow = NonNullable<IterationDiagnostics['calibration']>['all'][number];
@@ -125,6 +126,10 @@ export function IterationDiagnosticsPanel({
         <dt>Solver on its training questions</dt>
         <dd data-testid="training-questions">
           {t ? `${pct(t.before)} → ${pct(t.after)} greedy (${t.questions} questions)` : '–'}
+        </dd>
+        <dt>Their labels against greedy</dt>
+        <dd data-testid="labels-against-greedy">
+          {labelsAgainstGreedyText(d.labelsAgainstGreedy)}
         </dd>
       </dl>
       {d.calibration ? (

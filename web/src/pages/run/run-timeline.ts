@@ -13,6 +13,17 @@ import type {
 type Phase = Extract<RunEvent, { type: 'phase.started' }>['phase'];
 export type BenchmarkScore = Extract<RunEvent, { type: 'evaluation' }>['scores'][number];
 export type IterationDiagnostics = Extract<RunEvent, { type: 'diagnostics' }>['diagnostics'];
+type PairedCounts = NonNullable<IterationDiagnostics['labelsAgainstGreedy']>;
+
+/** The labels against the Solver's greedy answers, one line for the run page. */
+export function labelsAgainstGreedyText(c: PairedCounts | null | undefined): string {
+  if (!c) return '–';
+  const p = c.pValue < 0.001 ? '< 0.001' : c.pValue.toFixed(3);
+  return (
+    `label alone right on ${c.majorityOnly}, greedy alone on ${c.greedyOnly} ` +
+    `(both ${c.bothRight}, neither ${c.neither}; sign test p = ${p})`
+  );
+}
 
 export interface StepPoint<M> {
   /** Global step: (iteration - 1) * steps + step. */
