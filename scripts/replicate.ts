@@ -424,7 +424,7 @@ function diagnosticsRows(runs: readonly CoevolveResult[]): DiagnosticsRow[] {
  * pseudo-labels teach it only where they are right more often than its greedy answers to the same
  * kept questions (before its phase). Per iteration, the means over seeds and the per-seed difference.
  */
-export function labelsAgainstGreedy(rows: readonly DiagnosticsRow[]): string[] {
+export function labelsAgainstGreedyLines(rows: readonly DiagnosticsRow[]): string[] {
   const out = [
     "Can the labels teach a greedily scored Solver? Per iteration, the kept questions' pseudo-labels against the Solver's greedy answers to the same questions before its phase (labels minus greedy per seed, mean ± std; clearly above when the mean exceeds twice the std, as for the gaps above):",
     '',
@@ -661,7 +661,7 @@ function resultsMarkdown(
       ]),
     ),
     '',
-    ...labelsAgainstGreedy(diagnostics),
+    ...labelsAgainstGreedyLines(diagnostics),
     '',
   );
   L.push('## Table 4 analogue: the generated questions, per iteration', '');

@@ -143,7 +143,10 @@ export function probedTrainingQuestions(
   return out;
 }
 
-/** The probed questions' majority labels against greedy verdicts on them, one by one. */
+/**
+ * The probed questions' training labels (the majority's; the oracle's in the control) against the
+ * greedy verdicts on them, one by one.
+ */
 export function labelsAgainstGreedy(
   probed: readonly { labelCorrect: boolean }[],
   greedyCorrect: readonly boolean[] | null,

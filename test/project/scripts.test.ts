@@ -10,7 +10,7 @@ import { OPEN_MATH_DOMAIN } from '../../src/rzero';
 import { ALL_ARITH_BENCHMARK_NAMES, ARITH_DOMAIN } from '../../src/tasks/arith';
 import { benchmarksOf } from '../../scripts/coevolve';
 import { publicCommand, publicPath } from '../../scripts/pretrain-arith';
-import { gateConfig, labelsAgainstGreedy, shapeChecks } from '../../scripts/replicate';
+import { gateConfig, labelsAgainstGreedyLines, shapeChecks } from '../../scripts/replicate';
 import type { DiagnosticsRow, Table1Row, Table4Row } from '../../scripts/replicate';
 import { points } from '../../scripts/size-solver';
 import { jobThreadsEnv } from '../../scripts/coevolve-jobs';
@@ -108,7 +108,7 @@ describe('scripts', () => {
       trainingBefore: before,
       trainingAfter: [],
     });
-    const lines = labelsAgainstGreedy([
+    const lines = labelsAgainstGreedyLines([
       row(1, [0.8, 0.7, 0.9], [0.7, 0.6, 0.8]),
       row(2, [0.5, 0.6, 0.4], [0.6, 0.6, 0.5]),
       // Above on average, but within the seeds' spread: not clearly.
