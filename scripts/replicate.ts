@@ -22,10 +22,14 @@
  * Then, per seed and iteration t, the Table 4 analogue: the questions Challenger t generated that
  * the oracle can answer, answered greedily by the base model and by Solvers 1..3 (true accuracy),
  * the oracle accuracy of the majority-vote pseudo-labels, and the questions' difficulty.
- * Work directories are resumable: rerunning the command skips finished iterations, and the report
- * states the wall time of every invocation on the work directory (`<work>/invocations.json`).
+ * Work directories are resumable: rerunning the command skips finished iterations and reuses the
+ * gate's report (`<work>/gate.json`) when the base model, the settings, the benchmarks and the
+ * backend are the same, and the report states the wall time of every invocation on the work
+ * directory (`<work>/invocations.json`).
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { initBackend, loadModelDir, parseBackendRequest } from '../src/engine';
 import type { CausalLM } from '../src/engine';
@@ -364,24 +368,71 @@ export function gateConfig(args: Pick<Args, 'preset' | 'set'>): RZeroConfig {
   return buildConfig({ preset: args.preset, set: args.set });
 }
 
-async function gate(args: Args, baseDir: string, benches: string[]): Promise<ProbeReport> {
+/**
+ * What decides the gate's report: the base model's files, the probe's settings, the benchmarks,
+ * the backend and its thread count (floating-point sums depend on it). A resumed invocation with
+ * the same key reuses the report instead of sampling it again (about 4 minutes on 2 cores).
+ */
+export function gateKey(parts: {
+  modelFiles: readonly Buffer[];
+  options: unknown;
+  benches: readonly string[];
+  backend: string;
+  threads: string;
+}): string {
+  const h = createHash('sha256');
+  for (const f of parts.modelFiles) h.update(createHash('sha256').update(f).digest());
+  h.update(JSON.stringify([parts.options, parts.benches, parts.backend, parts.threads]));
+  return h.digest('hex');
+}
+
+async function gate(
+  args: Args,
+  baseDir: string,
+  benches: string[],
+  backend: string,
+  work: string,
+): Promise<ProbeReport> {
   const c = gateConfig(args);
+  const options = {
+    ...DEFAULT_PROBE,
+    generation: c.challenger.generation,
+    voting: c.solver.voting,
+    filter: c.filter,
+    maxNewTokens: c.evaluation.maxNewTokens,
+  };
+  const key = gateKey({
+    modelFiles: ['model.safetensors', 'config.json', 'tokenizer.json'].map((f) =>
+      readFileSync(join(baseDir, f)),
+    ),
+    options,
+    benches,
+    backend,
+    threads: `${process.env.RZERO_THREADS ?? ''}/${availableParallelism()}`,
+  });
+  const cache = join(work, 'gate.json');
+  if (existsSync(cache)) {
+    const saved = JSON.parse(readFileSync(cache, 'utf8')) as { key: string; report: ProbeReport };
+    if (saved.key === key) {
+      process.stderr.write(
+        'the gate: reused from an earlier invocation (same base model, settings, benchmarks and backend)\n',
+      );
+      return saved.report;
+    }
+  }
   const { model, tokenizer } = await loadModelDir(baseDir, { requireTokenizer: true });
   try {
     process.stderr.write('the gate: the base model votes on its own Challenger questions\n');
-    return probeDomain({
+    const report = probeDomain({
       model,
       render: new PromptRenderer(tokenizer!, ARITH_DOMAIN.prompts),
       domain: ARITH_DOMAIN,
       benchmarks: arithBenchmarkSets(benches as Parameters<typeof arithBenchmarkSets>[0]),
-      options: {
-        ...DEFAULT_PROBE,
-        generation: c.challenger.generation,
-        voting: c.solver.voting,
-        filter: c.filter,
-        maxNewTokens: c.evaluation.maxNewTokens,
-      },
+      options,
     });
+    mkdirSync(work, { recursive: true });
+    writeFileSync(cache, JSON.stringify({ key, report }) + '\n');
+    return report;
   } finally {
     model.dispose();
   }
@@ -469,7 +520,7 @@ async function main(): Promise<void> {
   const baseDir = BUILTIN_MODELS[args.base] ?? resolve(args.base);
   const benches = benchesFor(args.base);
   const backend = await initBackend(parseBackendRequest(process.env.RZERO_BACKEND));
-  const probe = await gate(args, baseDir, benches);
+  const probe = await gate(args, baseDir, benches, backend.device, work);
   process.stderr.write(probeMarkdown(probe, DEFAULT_PROBE.votes));
   if (!probe.gate.passed) {
     throw new Error(

@@ -10,7 +10,12 @@ import { OPEN_MATH_DOMAIN } from '../../src/rzero';
 import { ALL_ARITH_BENCHMARK_NAMES, ARITH_DOMAIN } from '../../src/tasks/arith';
 import { benchmarksOf } from '../../scripts/coevolve';
 import { publicCommand, publicPath } from '../../scripts/pretrain-arith';
-import { gateConfig, labelsAgainstGreedyLines, shapeChecks } from '../../scripts/replicate';
+import {
+  gateConfig,
+  gateKey,
+  labelsAgainstGreedyLines,
+  shapeChecks,
+} from '../../scripts/replicate';
 import type { DiagnosticsRow, Table1Row, Table4Row } from '../../scripts/replicate';
 import { points } from '../../scripts/size-solver';
 import { jobThreadsEnv } from '../../scripts/coevolve-jobs';
@@ -97,6 +102,28 @@ describe('scripts', () => {
       ],
     );
     assert.deepEqual(points([]), [[]]);
+  });
+
+  test('replicate: the gate is reused only for the same model files, settings, benchmarks and backend', () => {
+    const parts = {
+      modelFiles: [Buffer.from('weights'), Buffer.from('{"hidden_size": 160}')],
+      options: { questions: 512, voting: { temperature: 1 } },
+      benches: ['arith-in', 'arith-frontier'],
+      backend: 'CPU, libtorch 1.13.0 (OpenBLAS)',
+      threads: '/2',
+    };
+    const key = gateKey(parts);
+    assert.equal(gateKey({ ...parts }), key, 'same inputs, same key');
+    const changed = [
+      { ...parts, modelFiles: [Buffer.from('weightz'), parts.modelFiles[1]!] },
+      { ...parts, options: { questions: 512, voting: { temperature: 0.7 } } },
+      { ...parts, benches: ['arith-in'] },
+      { ...parts, backend: 'wasm' },
+      { ...parts, threads: '1/2' },
+      // The files are hashed one by one: moving bytes between them changes the key.
+      { ...parts, modelFiles: [Buffer.from('weights{"hidden_size": 160}'), Buffer.from('')] },
+    ];
+    for (const c of changed) assert.notEqual(gateKey(c), key);
   });
 
   test('replicate: the labels are compared with the greedy answers they must beat, seed by seed', () => {
