@@ -249,16 +249,9 @@ describe('supervised next-token step', () => {
   test('nllStep lowers the loss on a fixed batch and leaves no tensors behind', async () => {
     const { nllStep } = await import('../../src/engine/trainer');
     const model = randomModel(tinyConfig('llama-gqa-untied'), 8);
-    const optim = new AdamW(model.variables(), {
-      lr: 1e-2,
-      beta1: 0.9,
-      beta2: 0.999,
-      eps: 1e-8,
-      weightDecay: 0,
-      maxGradNorm: 1,
-    });
-    const ps = prompts([2, 3, 4], model.config.vocabSize);
-    const rs = prompts([6, 5, 7], model.config.vocabSize, 11);
+    assert.equal(model.config.vocabSize, 48, 'fixedBatch() is drawn over this vocabulary');
+    const optim = new AdamW(model.variables(), adamSettings());
+    const { ps, rs } = fixedBatch();
     const first = nllStep(model, optim, ps, rs, 2);
     const count = tf.memory().numTensors;
     let last = first;
