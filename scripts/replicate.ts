@@ -28,11 +28,10 @@
  * directory (`<work>/invocations.json`).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { initBackend, loadModelDir, parseBackendRequest } from '../src/engine';
-import type { CausalLM } from '../src/engine';
+import type { BackendInfo, CausalLM } from '../src/engine';
 import {
   DEFAULT_PROBE,
   PromptRenderer,
@@ -359,7 +358,6 @@ function markdownTable(header: string[], rows: string[][]): string {
   ].join('\n');
 }
 
-/** The gate on the base model (seed 1): refuses a domain whose majority labels are not usable. */
 /**
  * The config the gate samples with: the runs' (preset and --set), so that the gate measures the
  * votes the runs will label with (--set solver.voting.temperature=0.7 reaches it).
@@ -369,28 +367,38 @@ export function gateConfig(args: Pick<Args, 'preset' | 'set'>): RZeroConfig {
 }
 
 /**
- * What decides the gate's report: the base model's files, the probe's settings, the benchmarks,
- * the backend and its thread count (floating-point sums depend on it). A resumed invocation with
- * the same key reuses the report instead of sampling it again (about 4 minutes on 2 cores).
+ * What decides the gate's report: every file of the base model's directory (weights, shards,
+ * config, tokenizer and its chat template), the probe's settings, the benchmarks, the backend and
+ * its thread count (floating-point sums depend on it). A resumed invocation with the same key
+ * reuses the report instead of sampling it again (about 4 minutes on 2 cores).
  */
 export function gateKey(parts: {
-  modelFiles: readonly Buffer[];
+  modelFiles: readonly { name: string; bytes: Buffer }[];
   options: unknown;
   benches: readonly string[];
   backend: string;
-  threads: string;
+  threads: number | null;
 }): string {
   const h = createHash('sha256');
-  for (const f of parts.modelFiles) h.update(createHash('sha256').update(f).digest());
+  for (const f of [...parts.modelFiles].sort((a, b) => (a.name < b.name ? -1 : 1)))
+    h.update(`${f.name}\0`).update(createHash('sha256').update(f.bytes).digest());
   h.update(JSON.stringify([parts.options, parts.benches, parts.backend, parts.threads]));
   return h.digest('hex');
 }
 
+/** The files of a model directory, by name (subdirectories are not part of a model). */
+function modelFiles(dir: string): { name: string; bytes: Buffer }[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => ({ name: e.name, bytes: readFileSync(join(dir, e.name)) }));
+}
+
+/** The gate on the base model (seed 1): refuses a domain whose majority labels are not usable. */
 async function gate(
   args: Args,
   baseDir: string,
   benches: string[],
-  backend: string,
+  backend: BackendInfo,
   work: string,
 ): Promise<ProbeReport> {
   const c = gateConfig(args);
@@ -402,13 +410,11 @@ async function gate(
     maxNewTokens: c.evaluation.maxNewTokens,
   };
   const key = gateKey({
-    modelFiles: ['model.safetensors', 'config.json', 'tokenizer.json'].map((f) =>
-      readFileSync(join(baseDir, f)),
-    ),
+    modelFiles: modelFiles(baseDir),
     options,
     benches,
-    backend,
-    threads: `${process.env.RZERO_THREADS ?? ''}/${availableParallelism()}`,
+    backend: backend.device,
+    threads: backend.threads,
   });
   const cache = join(work, 'gate.json');
   if (existsSync(cache)) {
@@ -520,7 +526,7 @@ async function main(): Promise<void> {
   const baseDir = BUILTIN_MODELS[args.base] ?? resolve(args.base);
   const benches = benchesFor(args.base);
   const backend = await initBackend(parseBackendRequest(process.env.RZERO_BACKEND));
-  const probe = await gate(args, baseDir, benches, backend.device, work);
+  const probe = await gate(args, baseDir, benches, backend, work);
   process.stderr.write(probeMarkdown(probe, DEFAULT_PROBE.votes));
   if (!probe.gate.passed) {
     throw new Error(

@@ -105,23 +105,37 @@ describe('scripts', () => {
   });
 
   test('replicate: the gate is reused only for the same model files, settings, benchmarks and backend', () => {
+    const file = (name: string, text: string) => ({ name, bytes: Buffer.from(text) });
     const parts = {
-      modelFiles: [Buffer.from('weights'), Buffer.from('{"hidden_size": 160}')],
+      modelFiles: [
+        file('model.safetensors', 'weights'),
+        file('config.json', '{"hidden_size": 160}'),
+      ],
       options: { questions: 512, voting: { temperature: 1 } },
       benches: ['arith-in', 'arith-frontier'],
       backend: 'CPU, libtorch 1.13.0 (OpenBLAS)',
-      threads: '/2',
+      threads: 2,
     };
     const key = gateKey(parts);
     assert.equal(gateKey({ ...parts }), key, 'same inputs, same key');
+    // The directory's listing order does not matter.
+    assert.equal(gateKey({ ...parts, modelFiles: [...parts.modelFiles].reverse() }), key);
     const changed = [
-      { ...parts, modelFiles: [Buffer.from('weightz'), parts.modelFiles[1]!] },
+      { ...parts, modelFiles: [file('model.safetensors', 'weightz'), parts.modelFiles[1]!] },
       { ...parts, options: { questions: 512, voting: { temperature: 0.7 } } },
       { ...parts, benches: ['arith-in'] },
       { ...parts, backend: 'wasm' },
-      { ...parts, threads: '1/2' },
+      { ...parts, threads: 1 },
       // The files are hashed one by one: moving bytes between them changes the key.
-      { ...parts, modelFiles: [Buffer.from('weights{"hidden_size": 160}'), Buffer.from('')] },
+      {
+        ...parts,
+        modelFiles: [
+          file('model.safetensors', 'weights{"hidden_size": 160}'),
+          file('config.json', ''),
+        ],
+      },
+      // A file the model did not have (a chat template, a shard) changes it too.
+      { ...parts, modelFiles: [...parts.modelFiles, file('tokenizer_config.json', '{}')] },
     ];
     for (const c of changed) assert.notEqual(gateKey(c), key);
   });
