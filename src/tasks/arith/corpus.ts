@@ -25,7 +25,7 @@ import {
 } from './formats';
 import { ArithKnobs, problemStream } from './generator';
 import { ArithRng } from './prng';
-import { ENDS_RIGHT_SHARE, endsSteps, rewriteSteps } from './rewrite';
+import { ENDS_RIGHT_SHARE, endsSteps, reorderSteps, rewriteSteps } from './rewrite';
 import { ARITH_EOS } from './tokenizer';
 
 export interface ChallengerMixPart {
@@ -60,7 +60,8 @@ export interface ArithCorpusRecipe {
    * v2: the Solver documents' worked solution: 'steps' (one "a op b=c" line per operation, v1's),
    * 'rewrite' (the remaining expression after each operation, rewrite.ts) or 'ends' (the
    * same, each line marked l or r and combining the leftmost or the rightmost ready pair, drawn
-   * from the recipe's own stream).
+   * from the recipe's own stream) or 'reorder' (a first line writing the signed terms in an order
+   * drawn from that stream, then the leftmost pair combined line by line, marked l).
    */
   readonly solution?: SolutionFormat;
   /** v2, 'ends' only: the share of `r` lines (ENDS_RIGHT_SHARE when absent). */
@@ -74,7 +75,7 @@ export interface ArithCorpusRecipe {
   readonly markerLoss?: boolean;
 }
 
-export type SolutionFormat = 'steps' | 'rewrite' | 'ends';
+export type SolutionFormat = 'steps' | 'rewrite' | 'ends' | 'reorder';
 
 /** 200k documents (about 19M characters), 80% Solver / 20% Challenger. */
 export const ARITH_CORPUS_RECIPE: ArithCorpusRecipe = Object.freeze({
@@ -155,6 +156,21 @@ export const ARITH_SMALL_ENDS_R_RECIPE: ArithCorpusRecipe = Object.freeze({
   markerLoss: false,
 });
 
+/**
+ * Stage 7 of arith-small (from stage 6's weights): every question worked in an order of its own
+ * (rewrite.ts, reorderSteps: a first line writes the signed terms in a random order, then the
+ * leftmost pair is combined line by line), so that each sample does its own partial sums with the
+ * `l` skill, the model's best; no `r` lines. The problems and mixes are stage 2's. Measured on
+ * stage 6 before it (its gate's band, each question asked in 10 orders): the majority over
+ * orders right on 87.6% against 73.3% greedy, where the majority of ordinary votes was not
+ * clearly above greedy.
+ */
+export const ARITH_SMALL_REORDER_RECIPE: ArithCorpusRecipe = Object.freeze({
+  ...ARITH_SMALL_ENDS_RECIPE,
+  seed: 20_261_206,
+  solution: 'reorder',
+});
+
 export type CorpusRole = 'solver' | 'challenger';
 
 export interface CorpusDocument {
@@ -175,7 +191,7 @@ const ROLE_SEED_OFFSET = 0x9e3779b9;
 const MIX_SEED_OFFSET = 0x7f4a7c15;
 /** Offsets of the Solver mix's coin and streams (v2). */
 const SOLVER_MIX_SEED_OFFSET = 0x3c6ef372;
-/** Offset of the stream that draws the ends solutions' sides. */
+/** Offset of the stream that draws the ends solutions' sides and the reordered ones' orders. */
 const ORDER_SEED_OFFSET = 0x1b873593;
 
 /** The recipe's documents in order (recipe.documents of them). */
@@ -242,7 +258,7 @@ export function makeDocument(
   question: string,
   answer: string,
   solution: SolutionFormat = 'steps',
-  /** Draws the ends solution's sides (consumed by Solver documents only). */
+  /** Draws the ends solution's sides or the reordered one's order (Solver documents only). */
   order: ArithRng = new ArithRng(index),
   rightShare = ENDS_RIGHT_SHARE,
 ): CorpusDocument {
@@ -252,7 +268,9 @@ export function makeDocument(
       ? COMPLETION_PREFIX + rewriteSteps(question)
       : solution === 'ends'
         ? COMPLETION_PREFIX + endsSteps(question, order, rightShare)
-        : solverCompletion(question);
+        : solution === 'reorder'
+          ? COMPLETION_PREFIX + reorderSteps(question, order)
+          : solverCompletion(question);
   const completion = role === 'solver' ? worked() : challengerCompletion(question, answer);
   return {
     index,

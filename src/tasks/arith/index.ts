@@ -88,6 +88,7 @@ export {
   ARITH_CORPUS_RECIPE,
   ARITH_SMALL_ENDS_RECIPE,
   ARITH_SMALL_ENDS_R_RECIPE,
+  ARITH_SMALL_REORDER_RECIPE,
   ARITH_SMALL_CORPUS_RECIPE,
   arithCorpus,
   markerPositions,
@@ -100,5 +101,5 @@ export type {
   CorpusRole,
   SolutionFormat,
 } from './corpus';
-export { endsSteps, renderNode, rewriteSteps } from './rewrite';
+export { endsSteps, renderNode, reorderSteps, rewriteSteps } from './rewrite';
 export { ARITH_DOMAIN, arithBenchmarkSets } from './domain';

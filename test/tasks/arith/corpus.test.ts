@@ -7,6 +7,7 @@ import {
   ARITH_EOS,
   ARITH_SMALL_ENDS_RECIPE,
   ARITH_SMALL_ENDS_R_RECIPE,
+  ARITH_SMALL_REORDER_RECIPE,
   ARITH_SMALL_CORPUS_RECIPE,
   ARITH_SMALL_PRETRAIN_KNOBS,
   ArithCorpusRecipe,
@@ -277,5 +278,58 @@ describe('arith-small stage 3 corpus (the right end trained, markers without los
       () => [...arithCorpus({ ...ARITH_SMALL_ENDS_RECIPE, rightShare: 1.5, documents: 1 })],
       /rightShare 1.5/,
     );
+  });
+});
+
+describe('arith-small stage 7 corpus (each question in an order of its own)', () => {
+  const docs = [...arithCorpus({ ...ARITH_SMALL_REORDER_RECIPE, documents: 5000 })];
+  const solver = docs.filter((d) => d.role === 'solver');
+
+  test("pinned; reordered solutions, no r line and no marker loss; stage 2's problems", () => {
+    assert.equal(digestOf(docs), '1503880c7f6479f7');
+    for (const d of solver) {
+      const lines = d.completion.slice(1).split('\n');
+      assert.equal(lines.length, questionDifficulty(d.question)!.operands + 1, d.question);
+      assert.match(lines[0]!, /^=\d/);
+      assert.ok(
+        lines.slice(1, -1).every((l) => l.startsWith('l=')),
+        d.completion,
+      );
+      assert.equal(lastBoxed(d.completion), d.answer);
+    }
+    // The order is drawn per document, uniformly over those that start with a non-negative
+    // term: a flat question keeps its written order with chance 1 / (P * (n-1)!), P of its n
+    // terms non-negative. The count of kept orders is within 4 standard deviations of that.
+    let expected = 0;
+    let variance = 0;
+    let kept = 0;
+    for (const d of solver.filter((d) => !d.question.includes('('))) {
+      const terms = d.question.replace(/=\?$/, '').match(/^\d+|[+-]\d+/g)!;
+      const nonNegative = terms.filter((t) => !t.startsWith('-')).length;
+      let orders = nonNegative;
+      for (let k = 2; k < terms.length; k++) orders *= k;
+      expected += 1 / orders;
+      variance += (1 / orders) * (1 - 1 / orders);
+      if (d.completion.slice(1).split('\n')[0] === `=${d.question.replace(/=\?$/, '')}`) kept++;
+    }
+    assert.ok(
+      Math.abs(kept - expected) < 4 * Math.sqrt(variance) && expected < 0.5 * solver.length,
+      `${kept} flat questions keep their order, ${expected.toFixed(0)} expected`,
+    );
+    const { seed, solution, ...rest } = ARITH_SMALL_REORDER_RECIPE;
+    const { seed: seed2, solution: solution2, ...stage2 } = ARITH_SMALL_ENDS_RECIPE;
+    assert.deepEqual(rest, stage2);
+    assert.notEqual(seed, seed2);
+    assert.deepEqual([solution, solution2], ['reorder', 'ends']);
+    assert.equal(ARITH_SMALL_REORDER_RECIPE.markerLoss, undefined);
+  });
+
+  test('rightShare and markerLoss are refused with it', () => {
+    for (const extra of [{ rightShare: 0.5 }, { markerLoss: false }]) {
+      assert.throws(
+        () => [...arithCorpus({ ...ARITH_SMALL_REORDER_RECIPE, ...extra, documents: 1 })],
+        /belong to the ends/,
+      );
+    }
   });
 });

@@ -9,6 +9,7 @@ import {
   DOMAIN_LIMITS,
   generateProblems,
   questionDifficulty,
+  reorderSteps,
   rewriteSteps,
   solveQuestion,
 } from '../../../src/tasks/arith';
@@ -109,5 +110,97 @@ describe('two-ends solutions (arith-small stage 2)', () => {
       multi > 200 && varied >= 0.95 * multi,
       `${varied} of ${multi} questions had one first line`,
     );
+  });
+});
+
+describe('reordered solutions (arith-small stage 7)', () => {
+  /** An rng that returns the given draws in turn. */
+  const scripted = (draws: number[]) => ({ next: () => draws.shift()! });
+  /** The signed terms of a line (its first number may be negative), sorted. */
+  const termsOf = (line: string) =>
+    (line.replace(/^=/, '').match(/[+-]?\d+/g) ?? []).map(Number).sort((a, b) => a - b);
+
+  test('the documented example: parentheses opened, an order drawn, then the l lines', () => {
+    // Firsts are 5, 45, 7 (the non-negative terms): 0.99 takes 7. The shuffle of 5, -30, 45
+    // (Fisher-Yates from the end): k=2 draws 0 (swap with the first), k=1 draws 0.99 (stay).
+    assert.equal(
+      reorderSteps('5-(30-45)+7=?', scripted([0.99, 0, 0.99])),
+      '=7+45-30+5\nl=52-30+5\nl=22+5\nl=27\n\\boxed{27}',
+    );
+    assert.equal(reorderSteps('7=?', scripted([0])), '=7\n\\boxed{7}');
+    assert.equal(reorderSteps('3-9=?', scripted([0.5, 0.5])), '=3-9\nl=-6\n\\boxed{-6}');
+    assert.throws(() => reorderSteps('2*3=?', scripted([0])), RangeError);
+    assert.throws(() => reorderSteps('1/2=?', scripted([0])), RangeError);
+  });
+
+  test('the first line reorders the signed terms; every line keeps the value; one op less each', () => {
+    const rng = new ArithRng(7);
+    for (const [i, k] of [ARITH_SMALL_PRETRAIN_KNOBS, ARITH_BEYOND_KNOBS].entries()) {
+      for (const p of generateProblems(71 + i, { ...k, parenProb: 0.6 }, 400)) {
+        const lines = reorderSteps(p.question, rng).split('\n');
+        const n = questionDifficulty(p.question)!.operands;
+        assert.equal(lines.length, n + 1, p.question);
+        assert.equal(lines.at(-1), `\\boxed{${p.answer}}`);
+        const [first, ...rest] = lines.slice(0, -1);
+        assert.match(first!, /^=\d+([+-]\d+)*$/, p.question);
+        // The same terms as the question's, signs distributed over parentheses.
+        const flat = (q: string) => {
+          const out: number[] = [];
+          const signs = [1];
+          let sign = 1;
+          for (const tok of q.replace(/=\?$/, '').match(/\d+|[-+()]/g)!) {
+            if (tok === '+' || tok === '-') sign = tok === '-' ? -1 : 1;
+            else if (tok === '(') {
+              signs.push(signs.at(-1)! * sign);
+              sign = 1;
+            } else if (tok === ')') signs.pop();
+            else out.push(signs.at(-1)! * sign * Number(tok) || 0);
+          }
+          return out.sort((a, b) => a - b);
+        };
+        assert.deepEqual(termsOf(first!), flat(p.question), `${p.question}: ${first}`);
+        const valueOf = (q: string) => {
+          const r = solveQuestion(q, WIDE);
+          assert.ok(r.answerable, `${p.question}: ${q} does not parse`);
+          return r.answer;
+        };
+        assert.equal(valueOf(first!.slice(1)), p.answer);
+        rest.forEach((line, j) => {
+          assert.match(line, /^l=/);
+          assert.equal(valueOf(line.slice(2)), p.answer, `${p.question}: line ${line}`);
+          assert.equal(questionDifficulty(line.slice(2))!.steps, n - j - 2, line);
+        });
+        // After the first line: the leftmost pair each time, as the l end does.
+        assert.equal(
+          rest.join('\n'),
+          endsSteps(`${first!.slice(1)}=?`, { next: () => 1 }, 0)
+            .split('\n')
+            .slice(0, -1)
+            .join('\n'),
+        );
+      }
+    }
+  });
+
+  test('every order that starts with a non-negative term is equally likely', () => {
+    const rng = new ArithRng(11);
+    const count = (q: string, draws: number) => {
+      const seen = new Map<string, number>();
+      for (let i = 0; i < draws; i++) {
+        const first = reorderSteps(q, rng).split('\n')[0]!;
+        seen.set(first, (seen.get(first) ?? 0) + 1);
+      }
+      return seen;
+    };
+    // Six orders of three non-negative terms, 1,000 expected each (std about 29).
+    const all = count('1+2+3=?', 6000);
+    assert.equal(all.size, 6);
+    for (const [order, n] of all) assert.ok(Math.abs(n - 1000) < 150, `${order}: ${n}`);
+    // Only 5 may start 5-3-2: two orders, half each; a negative term never starts a line.
+    const one = count('5-3-2=?', 2000);
+    assert.deepEqual([...one.keys()].sort(), ['=5-2-3', '=5-3-2']);
+    for (const n of one.values()) assert.ok(Math.abs(n - 1000) < 120, `${n}`);
+    // 12-(40+3): the firsts are 12 only; 40 and 3 follow, both negative, in either order.
+    assert.deepEqual([...count('12-(40+3)=?', 400).keys()].sort(), ['=12-3-40', '=12-40-3']);
   });
 });
