@@ -28,9 +28,9 @@
  * directory (`<work>/invocations.json`).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { initBackend, loadModelDir, parseBackendRequest } from '../src/engine';
+import { initBackend, loadModelDir, modelDirDigest, parseBackendRequest } from '../src/engine';
 import type { BackendInfo, CausalLM } from '../src/engine';
 import {
   DEFAULT_PROBE,
@@ -367,30 +367,29 @@ export function gateConfig(args: Pick<Args, 'preset' | 'set'>): RZeroConfig {
 }
 
 /**
- * What decides the gate's report: every file of the base model's directory (weights, shards,
- * config, tokenizer and its chat template), the probe's settings, the benchmarks, the backend and
- * its thread count (floating-point sums depend on it). A resumed invocation with the same key
- * reuses the report instead of sampling it again (about 4 minutes on 2 cores).
+ * What decides the gate's report: the base model's files by content (modelDirDigest: weights,
+ * shards, config, tokenizer and its chat template), the probe's settings, the benchmarks, the
+ * backend and its thread count (floating-point sums depend on it). A resumed invocation with the
+ * same key reuses the report instead of sampling it again (about 4 minutes on 2 cores).
  */
 export function gateKey(parts: {
-  modelFiles: readonly { name: string; bytes: Buffer }[];
+  modelDigest: string;
   options: unknown;
   benches: readonly string[];
   backend: string;
   threads: number | null;
 }): string {
-  const h = createHash('sha256');
-  for (const f of [...parts.modelFiles].sort((a, b) => (a.name < b.name ? -1 : 1)))
-    h.update(`${f.name}\0`).update(createHash('sha256').update(f.bytes).digest());
-  h.update(JSON.stringify([parts.options, parts.benches, parts.backend, parts.threads]));
-  return h.digest('hex');
-}
-
-/** The files of a model directory, by name (subdirectories are not part of a model). */
-function modelFiles(dir: string): { name: string; bytes: Buffer }[] {
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => ({ name: e.name, bytes: readFileSync(join(dir, e.name)) }));
+  return createHash('sha256')
+    .update(
+      JSON.stringify([
+        parts.modelDigest,
+        parts.options,
+        parts.benches,
+        parts.backend,
+        parts.threads,
+      ]),
+    )
+    .digest('hex');
 }
 
 /** The gate on the base model (seed 1): refuses a domain whose majority labels are not usable. */
@@ -410,7 +409,7 @@ async function gate(
     maxNewTokens: c.evaluation.maxNewTokens,
   };
   const key = gateKey({
-    modelFiles: modelFiles(baseDir),
+    modelDigest: await modelDirDigest(baseDir),
     options,
     benches,
     backend: backend.device,

@@ -2,7 +2,8 @@
  * Checkpoints in the Hugging Face layout: config.json, model.safetensors (or shards + index) and
  * the tokenizer files, which this engine and `transformers` both load.
  */
-import { promises as fs } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { modelConfigToJson, parseModelConfig, ConfigError, ModelConfig } from './config';
 import { CausalLM } from './model';
@@ -127,6 +128,27 @@ export async function saveModelDir(
     await fs.rm(staging, { recursive: true, force: true });
     throw err;
   }
+}
+
+/**
+ * A model directory's identity by content: SHA-256 over its files (weights or shards, config,
+ * tokenizer, chat template, model card), each by name and the SHA-256 of its bytes, in name
+ * order; subdirectories are not part of a model. The same files at another path have the same
+ * digest, and moving bytes from one file to another changes it. Files are streamed, so a model
+ * of any size is hashed in constant memory.
+ */
+export async function modelDirDigest(dir: string): Promise<string> {
+  const names = (await fs.readdir(dir, { withFileTypes: true }))
+    .filter((e) => e.isFile())
+    .map((e) => e.name)
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const h = createHash('sha256');
+  for (const name of names) {
+    const file = createHash('sha256');
+    for await (const chunk of createReadStream(join(dir, name))) file.update(chunk as Buffer);
+    h.update(`${name}\0`).update(file.digest());
+  }
+  return h.digest('hex');
 }
 
 async function replaceDir(staging: string, dir: string): Promise<void> {

@@ -53,6 +53,7 @@ export type {
 export {
   inspectModelDir,
   loadModelDir,
+  modelDirDigest,
   saveModelDir,
   readConfigFile,
   TOKENIZER_FILES,

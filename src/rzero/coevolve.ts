@@ -19,7 +19,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { backendInfo, loadModelDir, saveModelDir } from '../engine';
+import { backendInfo, loadModelDir, modelDirDigest, saveModelDir } from '../engine';
 import type { CausalLM, Tokenizer } from '../engine';
 import { trainChallenger } from './challenger-phase';
 import type { RZeroConfig } from './config';
@@ -99,7 +99,15 @@ export async function coevolve(
     await opts.hooks?.onEvent?.(e);
   };
   await fs.mkdir(opts.workDir, { recursive: true });
-  await checkRunFile(opts.workDir, { config, base: base.dir, domain: domain.name });
+  await checkRunFile(
+    opts.workDir,
+    {
+      config,
+      base: `sha256:${await modelDirDigest(base.dir)}`,
+      domain: domain.name,
+    },
+    base.dir,
+  );
   const done = await completedIterations(opts.workDir, config.iterations);
   const startIteration = done.length + 1;
   const backend = backendInfo()?.backend ?? 'uninitialised';
@@ -358,10 +366,16 @@ async function completedIterations(workDir: string, max: number): Promise<Iterat
   return out;
 }
 
-/** Writes run.json on a fresh directory; on resume, refuses a different config, base or domain. */
+/**
+ * Writes run.json on a fresh directory; on resume, refuses a different config, base or domain.
+ * The base is recorded by content (`sha256:` and modelDirDigest), so the same model files at
+ * another path resume the run; a work directory written before that recorded the base's path,
+ * and is still compared by path (`baseDir`).
+ */
 async function checkRunFile(
   workDir: string,
   run: { config: RZeroConfig; base: string; domain: string },
+  baseDir: string,
 ): Promise<void> {
   const file = join(workDir, 'run.json');
   const saved = await readJson<typeof run>(file);
@@ -369,8 +383,9 @@ async function checkRunFile(
     await writeJsonAtomic(file, run);
     return;
   }
+  const current = { ...run, base: saved.base.startsWith('sha256:') ? run.base : baseDir };
   for (const key of ['config', 'base', 'domain'] as const) {
-    if (JSON.stringify(saved[key]) !== JSON.stringify(run[key])) {
+    if (JSON.stringify(saved[key]) !== JSON.stringify(current[key])) {
       throw new RunStateError(
         `${file}: the work directory belongs to a run with another ${key}; use a new directory`,
       );

@@ -12,7 +12,12 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { inspectModelDir, loadModelDir, saveModelDir } from '../../src/engine/checkpoint';
+import {
+  inspectModelDir,
+  loadModelDir,
+  modelDirDigest,
+  saveModelDir,
+} from '../../src/engine/checkpoint';
 import { buildCharTokenizerJson } from '../../src/engine/tokenizer';
 import { parseModelConfig } from '../../src/engine/config';
 import { SafetensorsError } from '../../src/engine/safetensors';
@@ -101,6 +106,43 @@ describe('checkpoints', () => {
     for (const [name, t] of model.toHfWeights())
       assert.deepEqual(inspected.weights.get(name)!.data, t.data, name);
     model.dispose();
+  });
+
+  test('modelDirDigest: the files by name and content, not the path; subdirectories ignored', async () => {
+    const dir = (name: string, files: Record<string, string>) => {
+      const d = join(root, name);
+      mkdirSync(d, { recursive: true });
+      for (const [f, text] of Object.entries(files)) writeFileSync(join(d, f), text);
+      return d;
+    };
+    const model = { 'model.safetensors': 'weights', 'config.json': '{"hidden_size": 160}' };
+    const digest = await modelDirDigest(dir('digest-a', model));
+    assert.match(digest, /^[0-9a-f]{64}$/);
+    // The same files at another path; a subdirectory (a staging area, an export) is no part.
+    const elsewhere = dir('digest-b', model);
+    mkdirSync(join(elsewhere, 'sub'));
+    writeFileSync(join(elsewhere, 'sub', 'x'), 'y');
+    assert.equal(await modelDirDigest(elsewhere), digest);
+    const changed: Record<string, string>[] = [
+      { ...model, 'model.safetensors': 'weightz' },
+      // Files are hashed one by one: moving bytes from one to another changes the digest.
+      { 'model.safetensors': 'weights{"hidden_size": 160}', 'config.json': '' },
+      // A renamed file, and a file the model did not have (a chat template, a shard).
+      { 'model-00001-of-00001.safetensors': 'weights', 'config.json': model['config.json'] },
+      { ...model, 'tokenizer_config.json': '{}' },
+    ];
+    for (const [i, files] of changed.entries()) {
+      assert.notEqual(await modelDirDigest(dir(`digest-c${i}`, files)), digest, `case ${i}`);
+    }
+    // A real checkpoint: saved twice from the same weights, the same digest.
+    const m = randomModel(tinyConfig(), 5);
+    await saveModelDir(m, join(root, 'digest-d'));
+    await saveModelDir(m, join(root, 'digest-e'));
+    m.dispose();
+    assert.equal(
+      await modelDirDigest(join(root, 'digest-d')),
+      await modelDirDigest(join(root, 'digest-e')),
+    );
   });
 
   test('bad directories fail with typed errors and leave no tensors behind', async () => {

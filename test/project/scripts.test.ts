@@ -104,13 +104,10 @@ describe('scripts', () => {
     assert.deepEqual(points([]), [[]]);
   });
 
-  test('replicate: the gate is reused only for the same model files, settings, benchmarks and backend', () => {
-    const file = (name: string, text: string) => ({ name, bytes: Buffer.from(text) });
+  test('replicate: the gate is reused only for the same model, settings, benchmarks and backend', () => {
+    // The model by content (modelDirDigest, tested with the checkpoints).
     const parts = {
-      modelFiles: [
-        file('model.safetensors', 'weights'),
-        file('config.json', '{"hidden_size": 160}'),
-      ],
+      modelDigest: 'a'.repeat(64),
       options: { questions: 512, voting: { temperature: 1 } },
       benches: ['arith-in', 'arith-frontier'],
       backend: 'CPU, libtorch 1.13.0 (OpenBLAS)',
@@ -118,24 +115,13 @@ describe('scripts', () => {
     };
     const key = gateKey(parts);
     assert.equal(gateKey({ ...parts }), key, 'same inputs, same key');
-    // The directory's listing order does not matter.
-    assert.equal(gateKey({ ...parts, modelFiles: [...parts.modelFiles].reverse() }), key);
     const changed = [
-      { ...parts, modelFiles: [file('model.safetensors', 'weightz'), parts.modelFiles[1]!] },
+      { ...parts, modelDigest: 'b'.repeat(64) },
       { ...parts, options: { questions: 512, voting: { temperature: 0.7 } } },
       { ...parts, benches: ['arith-in'] },
       { ...parts, backend: 'wasm' },
       { ...parts, threads: 1 },
-      // The files are hashed one by one: moving bytes between them changes the key.
-      {
-        ...parts,
-        modelFiles: [
-          file('model.safetensors', 'weights{"hidden_size": 160}'),
-          file('config.json', ''),
-        ],
-      },
-      // A file the model did not have (a chat template, a shard) changes it too.
-      { ...parts, modelFiles: [...parts.modelFiles, file('tokenizer_config.json', '{}')] },
+      { ...parts, threads: null },
     ];
     for (const c of changed) assert.notEqual(gateKey(c), key);
   });

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -167,6 +167,30 @@ describe('coevolve on the arithmetic fixture model', () => {
 
   test('a work directory of another run is refused', async () => {
     await assert.rejects(run(testConfig({ seed: 99 }), first.result.workDir), RunStateError);
+  });
+
+  test('the base is recorded by content: the same files at another path resume the run', async () => {
+    const base = await fixtureModelDir();
+    const runFile = join(first.result.workDir, 'run.json');
+    assert.match(JSON.parse(readFileSync(runFile, 'utf8')).base, /^sha256:[0-9a-f]{64}$/);
+    const copy = join(dirs.make(), 'model');
+    cpSync(base, copy, { recursive: true });
+    const resume = (model: string, workDir: string) =>
+      recordRun(model, testConfig(), BENCHMARKS, workDir);
+    // Every iteration is done: the resumed run starts none.
+    const again = await resume(copy, first.result.workDir);
+    assert.equal(again.result.startIteration, 3);
+    assert.equal(again.events.filter((e) => e.type === 'iteration.started').length, 0);
+    // Other files (one more file in the directory) are another base.
+    writeFileSync(join(copy, 'README.md'), 'another card');
+    await assert.rejects(resume(copy, first.result.workDir), /another base/);
+    // A work directory from before recorded the base's path, and is still compared by path.
+    const old = dirs.make();
+    cpSync(first.result.workDir, old, { recursive: true });
+    const saved = JSON.parse(readFileSync(join(old, 'run.json'), 'utf8'));
+    writeFileSync(join(old, 'run.json'), JSON.stringify({ ...saved, base }));
+    assert.equal((await resume(base, old)).result.startIteration, 3);
+    await assert.rejects(resume(copy, old), /another base/);
   });
 
   test('a step makes batch / miniBatch updates; its last update is clipped or not, never on a one-update step', () => {
