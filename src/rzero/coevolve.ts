@@ -383,7 +383,8 @@ async function checkRunFile(
     await writeJsonAtomic(file, run);
     return;
   }
-  const current = { ...run, base: saved.base.startsWith('sha256:') ? run.base : baseDir };
+  const byContent = typeof saved.base === 'string' && saved.base.startsWith('sha256:');
+  const current = { ...run, base: byContent ? run.base : baseDir };
   for (const key of ['config', 'base', 'domain'] as const) {
     if (JSON.stringify(saved[key]) !== JSON.stringify(current[key])) {
       throw new RunStateError(
