@@ -16,6 +16,12 @@ import {
 
 const WIDE = { ...DOMAIN_LIMITS, maxDigits: 6, maxChars: 200 };
 
+/** 400 problems of 2-4 operands (seed) and 400 of 6 (seed + 1), parentheses on 60%. */
+const withParens = (seed: number) =>
+  [ARITH_SMALL_PRETRAIN_KNOBS, ARITH_BEYOND_KNOBS].flatMap((k, i) =>
+    generateProblems(seed + i, { ...k, parenProb: 0.6 }, 400),
+  );
+
 describe('rewrite solutions (arith-small)', () => {
   test('the documented example', () => {
     assert.equal(
@@ -83,26 +89,24 @@ describe('two-ends solutions (arith-small stage 2)', () => {
     const rng = new ArithRng(3);
     let varied = 0;
     let multi = 0;
-    for (const [i, k] of [ARITH_SMALL_PRETRAIN_KNOBS, ARITH_BEYOND_KNOBS].entries()) {
-      for (const p of generateProblems(91 + i, { ...k, parenProb: 0.6 }, 400)) {
-        const lines = endsSteps(p.question, rng).split('\n');
-        const steps = questionDifficulty(p.question)!.steps;
-        assert.equal(lines.length, steps + 1, p.question);
-        assert.equal(lines.at(-1), `\\boxed{${p.answer}}`);
-        lines.slice(0, -1).forEach((line, j) => {
-          assert.match(line, /^[lr]=/);
-          const r = solveQuestion(line.slice(2), WIDE);
-          assert.ok(r.answerable, `${p.question}: line ${j + 1} ${line} does not parse`);
-          assert.equal(r.answer, p.answer, `${p.question}: line ${line}`);
-          assert.equal(questionDifficulty(line.slice(2))!.steps, steps - j - 1, line);
-        });
-        if (steps < 2 || p.question.includes('(')) continue;
-        multi++;
-        const firsts = new Set(
-          Array.from({ length: 8 }, () => strip(endsSteps(p.question, rng)).split('\n')[0]),
-        );
-        if (firsts.size > 1) varied++;
-      }
+    for (const p of withParens(91)) {
+      const lines = endsSteps(p.question, rng).split('\n');
+      const steps = questionDifficulty(p.question)!.steps;
+      assert.equal(lines.length, steps + 1, p.question);
+      assert.equal(lines.at(-1), `\\boxed{${p.answer}}`);
+      lines.slice(0, -1).forEach((line, j) => {
+        assert.match(line, /^[lr]=/);
+        const r = solveQuestion(line.slice(2), WIDE);
+        assert.ok(r.answerable, `${p.question}: line ${j + 1} ${line} does not parse`);
+        assert.equal(r.answer, p.answer, `${p.question}: line ${line}`);
+        assert.equal(questionDifficulty(line.slice(2))!.steps, steps - j - 1, line);
+      });
+      if (steps < 2 || p.question.includes('(')) continue;
+      multi++;
+      const firsts = new Set(
+        Array.from({ length: 8 }, () => strip(endsSteps(p.question, rng)).split('\n')[0]),
+      );
+      if (firsts.size > 1) varied++;
     }
     // A flat question of 3+ operands has two different ends at its first line: 8 draws with
     // r on 40% agree with chance 0.6^8 + 0.4^8 (1.7%).
@@ -135,50 +139,48 @@ describe('reordered solutions (arith-small stage 7)', () => {
 
   test('the first line reorders the signed terms; every line keeps the value; one op less each', () => {
     const rng = new ArithRng(7);
-    for (const [i, k] of [ARITH_SMALL_PRETRAIN_KNOBS, ARITH_BEYOND_KNOBS].entries()) {
-      for (const p of generateProblems(71 + i, { ...k, parenProb: 0.6 }, 400)) {
-        const lines = reorderSteps(p.question, rng).split('\n');
-        const n = questionDifficulty(p.question)!.operands;
-        assert.equal(lines.length, n + 1, p.question);
-        assert.equal(lines.at(-1), `\\boxed{${p.answer}}`);
-        const [first, ...rest] = lines.slice(0, -1);
-        assert.match(first!, /^=\d+([+-]\d+)*$/, p.question);
-        // The same terms as the question's, signs distributed over parentheses.
-        const flat = (q: string) => {
-          const out: number[] = [];
-          const signs = [1];
-          let sign = 1;
-          for (const tok of q.replace(/=\?$/, '').match(/\d+|[-+()]/g)!) {
-            if (tok === '+' || tok === '-') sign = tok === '-' ? -1 : 1;
-            else if (tok === '(') {
-              signs.push(signs.at(-1)! * sign);
-              sign = 1;
-            } else if (tok === ')') signs.pop();
-            else out.push(signs.at(-1)! * sign * Number(tok) || 0);
-          }
-          return out.sort((a, b) => a - b);
-        };
-        assert.deepEqual(termsOf(first!), flat(p.question), `${p.question}: ${first}`);
-        const valueOf = (q: string) => {
-          const r = solveQuestion(q, WIDE);
-          assert.ok(r.answerable, `${p.question}: ${q} does not parse`);
-          return r.answer;
-        };
-        assert.equal(valueOf(first!.slice(1)), p.answer);
-        rest.forEach((line, j) => {
-          assert.match(line, /^l=/);
-          assert.equal(valueOf(line.slice(2)), p.answer, `${p.question}: line ${line}`);
-          assert.equal(questionDifficulty(line.slice(2))!.steps, n - j - 2, line);
-        });
-        // After the first line: the leftmost pair each time, as the l end does.
-        assert.equal(
-          rest.join('\n'),
-          endsSteps(`${first!.slice(1)}=?`, { next: () => 1 }, 0)
-            .split('\n')
-            .slice(0, -1)
-            .join('\n'),
-        );
-      }
+    for (const p of withParens(71)) {
+      const lines = reorderSteps(p.question, rng).split('\n');
+      const n = questionDifficulty(p.question)!.operands;
+      assert.equal(lines.length, n + 1, p.question);
+      assert.equal(lines.at(-1), `\\boxed{${p.answer}}`);
+      const [first, ...rest] = lines.slice(0, -1);
+      assert.match(first!, /^=\d+([+-]\d+)*$/, p.question);
+      // The same terms as the question's, signs distributed over parentheses.
+      const flat = (q: string) => {
+        const out: number[] = [];
+        const signs = [1];
+        let sign = 1;
+        for (const tok of q.replace(/=\?$/, '').match(/\d+|[-+()]/g)!) {
+          if (tok === '+' || tok === '-') sign = tok === '-' ? -1 : 1;
+          else if (tok === '(') {
+            signs.push(signs.at(-1)! * sign);
+            sign = 1;
+          } else if (tok === ')') signs.pop();
+          else out.push(signs.at(-1)! * sign * Number(tok) || 0);
+        }
+        return out.sort((a, b) => a - b);
+      };
+      assert.deepEqual(termsOf(first!), flat(p.question), `${p.question}: ${first}`);
+      const valueOf = (q: string) => {
+        const r = solveQuestion(q, WIDE);
+        assert.ok(r.answerable, `${p.question}: ${q} does not parse`);
+        return r.answer;
+      };
+      assert.equal(valueOf(first!.slice(1)), p.answer);
+      rest.forEach((line, j) => {
+        assert.match(line, /^l=/);
+        assert.equal(valueOf(line.slice(2)), p.answer, `${p.question}: line ${line}`);
+        assert.equal(questionDifficulty(line.slice(2))!.steps, n - j - 2, line);
+      });
+      // After the first line: the leftmost pair each time, as the l end does.
+      assert.equal(
+        rest.join('\n'),
+        endsSteps(`${first!.slice(1)}=?`, { next: () => 1 }, 0)
+          .split('\n')
+          .slice(0, -1)
+          .join('\n'),
+      );
     }
   });
 
