@@ -159,8 +159,68 @@ export interface Table4Row {
   pseudoLabelAccuracy: number | null;
   pseudoLabelAccuracyKept: number | null;
   difficulty: Record<string, number> | null;
+  /**
+   * All kept questions of the iteration (not only the first TABLE4_QUESTIONS), by the domain's
+   * `steps` (operations; on arith one fewer than the operands).
+   */
+  keptLabelsBySteps: KeptLabelsByValue | null;
   keptShare: number;
   meanP: number;
+}
+
+/** Kept, oracle-answerable questions and how many of their pseudo-labels are right, by value. */
+export type KeptLabelsByValue = Record<string, { kept: number; right: number }>;
+
+/**
+ * The kept questions' pseudo-labels, right or wrong by the oracle, grouped by one difficulty
+ * measure of the domain (`steps` on arith: one fewer than the operands): where along the notch
+ * the labels stop being right. Null when the domain does not measure `name`.
+ */
+export function keptLabelsByDifficulty(
+  items: readonly CurriculumItem[],
+  measure: (question: string) => Record<string, number> | null,
+  name: string,
+): KeptLabelsByValue | null {
+  const out: KeptLabelsByValue = {};
+  let measured = false;
+  for (const it of items) {
+    if (!it.kept || !it.oracle?.answerable) continue;
+    const value = measure(it.question)?.[name];
+    if (value === undefined) continue;
+    measured = true;
+    const row = (out[String(value)] ??= { kept: 0, right: 0 });
+    row.kept += 1;
+    if (it.oracle.labelCorrect === true) row.right += 1;
+  }
+  return measured ? out : null;
+}
+
+/** One line per iteration: the seeds' kept labels summed, right share by steps. */
+export function keptLabelsByStepsLines(rows: readonly Table4Row[]): string[] {
+  const out: string[] = [];
+  for (const k of [...new Set(rows.map((r) => r.iteration))].sort((a, b) => a - b)) {
+    const sum: KeptLabelsByValue = {};
+    for (const r of rows.filter((x) => x.iteration === k))
+      for (const [v, c] of Object.entries(r.keptLabelsBySteps ?? {})) {
+        const row = (sum[v] ??= { kept: 0, right: 0 });
+        row.kept += c.kept;
+        row.right += c.right;
+      }
+    const cells = Object.entries(sum)
+      .sort(([a], [b]) => Number(a) - Number(b))
+      .map(
+        ([v, c]) =>
+          `${v} steps ${((100 * c.right) / c.kept).toFixed(1)}% (${c.right} of ${c.kept})`,
+      );
+    if (cells.length > 0) out.push(`- iteration ${k}: ${cells.join(', ')}`);
+  }
+  return out.length === 0
+    ? []
+    : [
+        "Kept pseudo-labels right by the question's steps (operations: on arith one fewer than the operands; every kept question, the seeds summed):",
+        '',
+        ...out,
+      ];
 }
 
 /** Table 4 analogue for one seed's R-Zero run. */
@@ -183,6 +243,7 @@ async function table4(
     models.push([name, loaded.model]);
   }
   const rows: Table4Row[] = [];
+  const measure = ARITH_DOMAIN.oracle?.difficulty?.bind(ARITH_DOMAIN.oracle);
   try {
     for (let k = 1; k <= iterations; k++) {
       const items: CurriculumItem[] = readFileSync(
@@ -233,6 +294,7 @@ async function table4(
         pseudoLabelAccuracy: all?.accuracy ?? null,
         pseudoLabelAccuracyKept: kept?.accuracy ?? null,
         difficulty: all?.meanDifficulty ?? null,
+        keptLabelsBySteps: measure ? keptLabelsByDifficulty(items, measure, 'steps') : null,
         keptShare: summary.curriculum.keptShare,
         meanP: summary.curriculum.meanP,
       });
@@ -760,6 +822,8 @@ function resultsMarkdown(
     ),
   );
   L.push('');
+  const byOperands = keptLabelsByStepsLines(t4);
+  if (byOperands.length > 0) L.push(...byOperands, '');
   L.push('## Ablations (one iteration each, against R-Zero iteration 1)', '');
   const rz1 = (results.get('rzero') ?? []).map((r) => r.iterations[0]?.scores ?? []);
   const abl = [

@@ -13,10 +13,13 @@ import { publicCommand, publicPath } from '../../scripts/pretrain-arith';
 import {
   gateConfig,
   gateKey,
+  keptLabelsByDifficulty,
+  keptLabelsByStepsLines,
   labelsAgainstGreedyLines,
   shapeChecks,
 } from '../../scripts/replicate';
 import type { DiagnosticsRow, Table1Row, Table4Row } from '../../scripts/replicate';
+import type { CurriculumItem } from '../../src/rzero';
 import { points } from '../../scripts/size-solver';
 import { jobThreadsEnv } from '../../scripts/coevolve-jobs';
 
@@ -172,6 +175,7 @@ describe('scripts', () => {
       pseudoLabelAccuracy: 0.6,
       pseudoLabelAccuracyKept: iteration === 1 ? 0.65 : 0.5,
       difficulty: null,
+      keptLabelsBySteps: null,
       keptShare: 0.4,
       meanP: 0.6,
     }));
@@ -186,5 +190,40 @@ describe('scripts', () => {
     // Same mean, seeds spread wide: the gap to Base Challenger is no longer clear.
     const noisy = shapeChecks(t1([0.33, 0.43, 0.53]), t4, ['f']).join('\n');
     assert.match(noisy, /each gap clear: \*\*no\*\*/);
+  });
+
+  test("replicate: kept labels are counted right or wrong by the question's steps", () => {
+    const item = (question: string, kept: boolean, labelCorrect: boolean | null): CurriculumItem =>
+      ({
+        question,
+        kept,
+        oracle: { answerable: labelCorrect !== null, answer: '0', labelCorrect },
+      }) as CurriculumItem;
+    const measure = ARITH_DOMAIN.oracle!.difficulty!.bind(ARITH_DOMAIN.oracle);
+    const items = [
+      item('1+2+3', true, true),
+      item('1+2+3', true, false),
+      item('1+2+3+4+5', true, false),
+      item('1+2+3+4+5', false, true), // not kept: not counted
+      item('(1+2)-3+4+5', true, true),
+      item('1+2', true, null), // not answerable: not counted
+    ];
+    const counts = keptLabelsByDifficulty(items, measure, 'steps');
+    assert.deepEqual(counts, { '2': { kept: 2, right: 1 }, '4': { kept: 2, right: 1 } });
+    assert.equal(keptLabelsByDifficulty(items, measure, 'no such measure'), null);
+
+    const row = (seed: number, iteration: number, by: Table4Row['keptLabelsBySteps']) =>
+      ({ seed, iteration, keptLabelsBySteps: by }) as Table4Row;
+    const lines = keptLabelsByStepsLines([
+      row(1, 1, { '5': { kept: 2, right: 1 }, '3': { kept: 4, right: 4 } }),
+      row(2, 1, { '5': { kept: 2, right: 0 } }),
+      row(1, 2, null), // an older run's row: nothing to add
+      row(2, 2, { '10': { kept: 1, right: 1 }, '6': { kept: 3, right: 0 } }),
+    ]);
+    assert.deepEqual(lines.slice(2), [
+      '- iteration 1: 3 steps 100.0% (4 of 4), 5 steps 25.0% (1 of 4)',
+      '- iteration 2: 6 steps 0.0% (0 of 3), 10 steps 100.0% (1 of 1)',
+    ]);
+    assert.deepEqual(keptLabelsByStepsLines([row(1, 1, null)]), []);
   });
 });
