@@ -822,8 +822,8 @@ function resultsMarkdown(
     ),
   );
   L.push('');
-  const byOperands = keptLabelsByStepsLines(t4);
-  if (byOperands.length > 0) L.push(...byOperands, '');
+  const bySteps = keptLabelsByStepsLines(t4);
+  if (bySteps.length > 0) L.push(...bySteps, '');
   L.push('## Ablations (one iteration each, against R-Zero iteration 1)', '');
   const rz1 = (results.get('rzero') ?? []).map((r) => r.iterations[0]?.scores ?? []);
   const abl = [
