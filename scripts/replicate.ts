@@ -49,6 +49,7 @@ import type {
   RZeroConfig,
 } from '../src/rzero';
 import { answersEquivalent } from '../src/rzero/answer-equivalence';
+import { difficultyHistogram } from '../src/rzero/diagnostics';
 import { evaluateModel } from '../src/rzero/evaluation';
 import {
   ARITH_BENCHMARK_NAMES,
@@ -181,18 +182,18 @@ export function keptLabelsByDifficulty(
   measure: (question: string) => Record<string, number> | null,
   name: string,
 ): KeptLabelsByValue | null {
-  const out: KeptLabelsByValue = {};
-  let measured = false;
-  for (const it of items) {
-    if (!it.kept || !it.oracle?.answerable) continue;
-    const value = measure(it.question)?.[name];
-    if (value === undefined) continue;
-    measured = true;
-    const row = (out[String(value)] ??= { kept: 0, right: 0 });
-    row.kept += 1;
-    if (it.oracle.labelCorrect === true) row.right += 1;
-  }
-  return measured ? out : null;
+  const kept = items.filter((it) => it.kept && it.oracle?.answerable);
+  const byValue = (xs: readonly CurriculumItem[]) =>
+    difficultyHistogram(
+      xs.map((it) => it.question),
+      measure,
+    )[name];
+  const all = byValue(kept);
+  if (!all) return null;
+  const right = byValue(kept.filter((it) => it.oracle!.labelCorrect === true)) ?? {};
+  return Object.fromEntries(
+    Object.entries(all).map(([v, n]) => [v, { kept: n, right: right[v] ?? 0 }]),
+  );
 }
 
 /** One line per iteration: the seeds' kept labels summed, right share by steps. */
