@@ -202,11 +202,10 @@ export const STAGE_DESCRIPTIONS: Record<string, string> = {
     'either end (each line, marked l or r, combines the leftmost or the rightmost ready pair), a ' +
     '2% tail of 5 operands; 30% of the Challenger documents pose 5- or 6-operand questions. ' +
     'Stages 3 to 6: the right end trained (r on 70% of lines, no loss on the markers). Stages 7 ' +
-    'and 8 (this recipe, twice, on fresh documents): every question worked in an order of its own ' +
-    '(a first line writes the signed ' +
-    'terms, parentheses opened, in a random order; then the leftmost pair is combined line by ' +
-    'line), so that samples of one question do different partial sums with one skill. Six ' +
-    'operands are in no Solver document.',
+    'and 8 (this recipe, twice, on fresh documents): every question worked in an order of its ' +
+    'own (a first line writes the signed terms, parentheses opened, in a random order; then the ' +
+    'leftmost pair is combined line by line), so that samples of one question do different ' +
+    'partial sums with one skill. Six operands are in no Solver document.',
 };
 
 /** The settings that define a run: a checkpoint is resumed only when all of them agree. */
