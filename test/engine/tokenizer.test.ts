@@ -10,23 +10,12 @@ import {
   buildCharTokenizerJson,
   encodeChat,
 } from '../../src/engine/tokenizer';
+import { sharedDir } from '../helpers/shared';
 
-/** shared/ sits beside the repository; walk up from the cwd and from this file to find it. */
-function findShared(): string | null {
-  for (const start of [process.cwd(), __dirname]) {
-    let dir = path.resolve(start);
-    for (;;) {
-      const candidate = path.join(dir, 'shared');
-      if (existsSync(path.join(candidate, 'data', 'tokenizers'))) return candidate;
-      const up = path.dirname(dir);
-      if (up === dir) break;
-      dir = up;
-    }
-  }
-  return null;
-}
-
-const SHARED = findShared();
+/** The real tokenizers of shared/data (test/helpers/shared.ts finds shared/). */
+const SHARED_DIR = sharedDir();
+const SHARED =
+  SHARED_DIR && existsSync(path.join(SHARED_DIR, 'data', 'tokenizers')) ? SHARED_DIR : null;
 const NO_SHARED = SHARED === null ? 'shared/data/tokenizers not found' : false;
 const tokDir = (name: string): string => path.join(SHARED ?? '', 'data', 'tokenizers', name);
 
