@@ -51,6 +51,7 @@ import {
   ARITH_SMALL_ENDS_RECIPE,
   ARITH_SMALL_ENDS_R_RECIPE,
   ARITH_SMALL_REORDER_RECIPE,
+  ARITH_SMALL_REORDER_C5_RECIPE,
   ARITH_SMALL_CORPUS_RECIPE,
   arithBenchmark,
   arithCorpus,
@@ -166,6 +167,7 @@ const CORPUS_RECIPES: Record<string, ArithCorpusRecipe> = {
   'arith-small-ends': ARITH_SMALL_ENDS_RECIPE,
   'arith-small-ends-r': ARITH_SMALL_ENDS_R_RECIPE,
   'arith-small-reorder': ARITH_SMALL_REORDER_RECIPE,
+  'arith-small-reorder-c5': ARITH_SMALL_REORDER_C5_RECIPE,
 };
 
 /** A continuation stage's model card describes every stage that made the model. */
@@ -206,6 +208,21 @@ export const STAGE_DESCRIPTIONS: Record<string, string> = {
     'own (a first line writes the signed terms, parentheses opened, in a random order; then the ' +
     'leftmost pair is combined line by line), so that samples of one question do different ' +
     'partial sums with one skill. Six operands are in no Solver document.',
+  'arith-small-reorder-c5':
+    'The base model of the replication: a character-level `LlamaForCausalLM` (hidden 160, 6 ' +
+    'layers, 5 heads of 32, intermediate 448, tied embeddings, 53-token vocabulary), pretrained ' +
+    'on the arithmetic corpora of `src/tasks/arith` (+ and -, operands of 1-2 digits), each ' +
+    'stage continuing the one before (commands below). Stage 1: 2-4 operands worked left to ' +
+    'right as rewrites of the remaining expression. Stage 2: the same problems worked from ' +
+    'either end (each line, marked l or r, combines the leftmost or the rightmost ready pair), a ' +
+    '2% tail of 5 operands; 30% of the Challenger documents pose 5- or 6-operand questions. ' +
+    'Stages 3 to 6: the right end trained (r on 70% of lines, no loss on the markers). Stages 7 ' +
+    'and 8: every question worked in an order of its own (a first line writes the signed terms, ' +
+    'parentheses opened, in a random order; then the leftmost pair is combined line by line), so ' +
+    'that samples of one question do different partial sums with one skill. Stage 9 (this ' +
+    "recipe): stage 8's Solver documents, and Challenger documents that stop at the frontier " +
+    '(30% pose 5 operands, none 6), so that the Challenger writes the shapes whose majority ' +
+    'labels are good. Six operands are in no document.',
 };
 
 /** The settings that define a run: a checkpoint is resumed only when all of them agree. */

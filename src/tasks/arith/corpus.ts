@@ -171,6 +171,21 @@ export const ARITH_SMALL_REORDER_RECIPE: ArithCorpusRecipe = Object.freeze({
   solution: 'reorder',
 });
 
+/**
+ * Stage 9 of arith-small (from stage 8's weights): stage 7's Solver documents, and Challenger
+ * documents that stop at the frontier: 30% pose a 5-operand question, none a 6-operand one. Why:
+ * in the replication on stage 8 (docs/rzero.md, "Seventh") the Challenger drifted to 6-operand
+ * questions (mean operands of kept questions 3.90 -> 4.21 -> 4.44), a shape in no Solver document,
+ * whose kept majority labels were right on 0-13% of them (5 operands: 66-84%). The Challenger's
+ * support now ends one notch past the Solver's bulk, where its labels are good; arith-beyond's
+ * shape is in no document of either role.
+ */
+export const ARITH_SMALL_REORDER_C5_RECIPE: ArithCorpusRecipe = Object.freeze({
+  ...ARITH_SMALL_REORDER_RECIPE,
+  seed: 20_261_208,
+  challengerMix: Object.freeze([Object.freeze({ share: 0.3, knobs: ARITH_FRONTIER_KNOBS })]),
+});
+
 export type CorpusRole = 'solver' | 'challenger';
 
 export interface CorpusDocument {

@@ -8,6 +8,7 @@ import {
   ARITH_SMALL_ENDS_RECIPE,
   ARITH_SMALL_ENDS_R_RECIPE,
   ARITH_SMALL_REORDER_RECIPE,
+  ARITH_SMALL_REORDER_C5_RECIPE,
   ARITH_SMALL_CORPUS_RECIPE,
   ARITH_SMALL_PRETRAIN_KNOBS,
   ArithCorpusRecipe,
@@ -331,5 +332,28 @@ describe('arith-small stage 7 corpus (each question in an order of its own)', ()
         /belong to the ends/,
       );
     }
+  });
+});
+
+describe('arith-small stage 9 corpus (Challenger documents stop at the frontier)', () => {
+  const docs = [...arithCorpus({ ...ARITH_SMALL_REORDER_C5_RECIPE, documents: 20_000 })];
+  const shape = (q: string) => questionDifficulty(q)!;
+
+  test("pinned; stage 7's Solver documents; 30% of the Challenger documents pose 5 operands, none 6", () => {
+    assert.equal(digestOf(docs), '6842b325575b229a');
+    const solver = docs.filter((d) => d.role === 'solver');
+    const challenger = docs.filter((d) => d.role === 'challenger');
+    assert.ok(docs.every((d) => shape(d.question).operands <= 5));
+    const five = challenger.filter((d) => shape(d.question).operands === 5).length;
+    assert.ok(Math.abs(five / challenger.length - 0.3) < 0.025, `5 operands: ${five}`);
+    const tail = solver.filter((d) => shape(d.question).operands === 5).length;
+    assert.ok(Math.abs(tail / solver.length - 0.02) < 0.004, `Solver tail ${tail}`);
+    for (const d of solver.slice(0, 500)) assert.match(d.completion, /^\n=\d/);
+    const { seed, challengerMix, ...rest } = ARITH_SMALL_REORDER_C5_RECIPE;
+    const { seed: seed7, challengerMix: mix7, ...stage7 } = ARITH_SMALL_REORDER_RECIPE;
+    assert.deepEqual(rest, stage7);
+    assert.notEqual(seed, seed7);
+    assert.equal(challengerMix!.length, 1);
+    assert.equal(mix7!.length, 2);
   });
 });
