@@ -149,6 +149,14 @@ export {
   pairedCounts,
   probeDomain,
   probeMarkdown,
+  shapeTable,
   signTestPValue,
 } from './probe';
-export type { BenchmarkProbe, ProbeInput, ProbeOptions, ProbeReport, VotedQuestion } from './probe';
+export type {
+  BenchmarkProbe,
+  ProbeInput,
+  ProbeOptions,
+  ProbeReport,
+  ShapeRow,
+  VotedQuestion,
+} from './probe';

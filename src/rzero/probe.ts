@@ -108,6 +108,63 @@ export interface ProbeReport {
   paired: { band: PairedCounts; all: PairedCounts };
   gate: { passed: boolean; reasons: string[] };
   benchmarks: BenchmarkProbe[];
+  /**
+   * The same figures by the questions' shape (one row per value of each of the oracle's
+   * difficulty measures, e.g. arith's steps): which shapes the base Challenger writes, and where
+   * inside the band its majority labels are right. Null when the oracle measures no difficulty.
+   */
+  shapes: ShapeRow[] | null;
+}
+
+/** The questions of one value of one difficulty measure. */
+export interface ShapeRow {
+  measure: string;
+  value: number;
+  questions: number;
+  /** Of those, inside the filter band. */
+  inBand: number;
+  band: { majorityAccuracy: number | null; greedyAccuracy: number | null };
+  all: { majorityAccuracy: number | null; greedyAccuracy: number | null };
+}
+
+/** The rows of shapeTable: questions with their difficulty and the probe's verdicts. */
+interface ShapedQuestion {
+  difficulty: Record<string, number> | null;
+  inBand: boolean;
+  majorityCorrect: boolean;
+  greedyCorrect: boolean;
+}
+
+/** Majority and greedy accuracy by each measure's value, in all and inside the band. */
+export function shapeTable(rows: readonly ShapedQuestion[]): ShapeRow[] {
+  const groups = new Map<string, { measure: string; value: number; rows: ShapedQuestion[] }>();
+  for (const r of rows) {
+    for (const [measure, value] of Object.entries(r.difficulty ?? {})) {
+      const key = `${measure}\u0000${value}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { measure, value, rows: [] }));
+      g.rows.push(r);
+    }
+  }
+  const share = (rs: readonly ShapedQuestion[], f: (r: ShapedQuestion) => boolean) =>
+    rs.length === 0 ? null : rs.filter(f).length / rs.length;
+  const figures = (rs: readonly ShapedQuestion[]) => ({
+    majorityAccuracy: share(rs, (r) => r.majorityCorrect),
+    greedyAccuracy: share(rs, (r) => r.greedyCorrect),
+  });
+  return [...groups.values()]
+    .sort((a, b) => (a.measure === b.measure ? a.value - b.value : a.measure < b.measure ? -1 : 1))
+    .map(({ measure, value, rows: rs }) => {
+      const band = rs.filter((r) => r.inBand);
+      return {
+        measure,
+        value,
+        questions: rs.length,
+        inBand: band.length,
+        band: figures(band),
+        all: figures(rs),
+      };
+    });
 }
 
 /** Two-sided exact binomial (p = 1/2) test of a split of a + b discordant pairs. */
@@ -226,10 +283,12 @@ export function probeDomain(input: ProbeInput): ProbeReport {
     0,
   );
   input.onProgress?.('greedy', questions.length, questions.length);
+  const measure = oracle.difficulty?.bind(oracle);
   const rows = questions.map((q, i) => {
     const v = votes[i]!;
     const right = (a: string | null) => a !== null && oracle.verdict(q, a).labelCorrect === true;
     return {
+      difficulty: measure ? measure(q) : null,
       p: v.evaluate.p,
       majorityCorrect: right(v.evaluate.answer),
       anyCorrect: v.answers.some(right),
@@ -291,6 +350,7 @@ export function probeDomain(input: ProbeInput): ProbeReport {
     paired: { band: pairedCounts(inBand), all: pairedCounts(rows) },
     gate: gateVerdict(band, o),
     benchmarks,
+    shapes: measure ? shapeTable(rows) : null,
   };
 }
 
@@ -336,5 +396,22 @@ export function probeMarkdown(r: ProbeReport, m: number): string {
         `| ${b.name} | ${b.items} | ${pct(b.greedy)} | ${pct(b.majority)} | ${pct(b.meanAtM)} |`,
     ),
     '',
+    ...shapeMarkdown(r.shapes ?? null, pct),
   ].join('\n');
+}
+
+/** The by-shape table of probeMarkdown (nothing when the oracle measures no difficulty). */
+function shapeMarkdown(rows: readonly ShapeRow[] | null, pct: (x: number | null) => string) {
+  if (!rows || rows.length === 0) return [];
+  return [
+    "The questions by shape (each of the oracle's difficulty measures): what the base Challenger writes, and where its majority labels are right.",
+    '',
+    '| measure | value | questions | inside the band | band: majority right | band: greedy right | all: majority right | all: greedy right |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows.map(
+      (s) =>
+        `| ${s.measure} | ${s.value} | ${s.questions} | ${s.inBand} | ${pct(s.band.majorityAccuracy)} | ${pct(s.band.greedyAccuracy)} | ${pct(s.all.majorityAccuracy)} | ${pct(s.all.greedyAccuracy)} |`,
+    ),
+    '',
+  ];
 }

@@ -12,12 +12,60 @@ import {
   probeMarkdown,
   PromptRenderer,
   resolveConfig,
+  shapeTable,
   signTestPValue,
 } from '../../src/rzero';
 import { ARITH_DOMAIN, arithBenchmarkSets } from '../../src/tasks/arith';
 import { repoRoot, useBackend } from '../helpers/engine';
 
 describe('domain probe (the gate before a replication)', () => {
+  test('by shape: one row per value of each measure, sorted, band and all counted apart', () => {
+    const q = (
+      steps: number,
+      inBand: boolean,
+      majorityCorrect: boolean,
+      greedyCorrect: boolean,
+    ) => ({
+      difficulty: { steps, depth: 0 },
+      inBand,
+      majorityCorrect,
+      greedyCorrect,
+    });
+    const rows = shapeTable([
+      q(4, true, true, false),
+      q(4, true, false, false),
+      q(4, false, true, true),
+      q(2, false, true, true),
+      { difficulty: null, inBand: true, majorityCorrect: true, greedyCorrect: true },
+    ]);
+    assert.deepEqual(rows, [
+      {
+        measure: 'depth',
+        value: 0,
+        questions: 4,
+        inBand: 2,
+        band: { majorityAccuracy: 0.5, greedyAccuracy: 0 },
+        all: { majorityAccuracy: 0.75, greedyAccuracy: 0.5 },
+      },
+      {
+        measure: 'steps',
+        value: 2,
+        questions: 1,
+        inBand: 0,
+        band: { majorityAccuracy: null, greedyAccuracy: null },
+        all: { majorityAccuracy: 1, greedyAccuracy: 1 },
+      },
+      {
+        measure: 'steps',
+        value: 4,
+        questions: 3,
+        inBand: 2,
+        band: { majorityAccuracy: 0.5, greedyAccuracy: 0 },
+        all: { majorityAccuracy: 2 / 3, greedyAccuracy: 1 / 3 },
+      },
+    ]);
+  });
+
   before(async () => {
     await useBackend();
   });
@@ -146,6 +194,24 @@ describe('domain probe (the gate before a replication)', () => {
     assert.match(probeMarkdown(r, 4), /\| inside the filter band \|/);
     assert.match(probeMarkdown(r, 4), /Greedy answers to the same questions are right on/);
     assert.match(probeMarkdown(r, 4), /\| the majority alone \| greedy alone \|/);
+    // By shape: every measure's rows partition the answerable questions, and agree with the
+    // band's and all's figures.
+    const measures = new Set(r.shapes!.map((s) => s.measure));
+    assert.ok(measures.has('steps'), [...measures].join());
+    for (const m of measures) {
+      const rows = r.shapes!.filter((s) => s.measure === m);
+      assert.equal(
+        rows.reduce((n, s) => n + s.questions, 0),
+        r.all.questions,
+      );
+      assert.equal(
+        rows.reduce((n, s) => n + s.inBand, 0),
+        r.band.questions,
+      );
+      const majority = rows.reduce((n, s) => n + s.questions * (s.all.majorityAccuracy ?? 0), 0);
+      assert.ok(Math.abs(majority / r.all.questions - r.all.majorityAccuracy!) < 1e-9);
+    }
+    assert.match(probeMarkdown(r, 4), /\| steps \| \d+ \|/);
     assert.throws(() => probeDomain({ ...input, domain: OPEN_MATH_DOMAIN }), /no oracle/);
     model.dispose();
   });
