@@ -52,6 +52,7 @@ import {
   ARITH_SMALL_ENDS_R_RECIPE,
   ARITH_SMALL_REORDER_RECIPE,
   ARITH_SMALL_REORDER_C5_RECIPE,
+  ARITH_SMALL_CHALLENGER_C5_RECIPE,
   ARITH_SMALL_CORPUS_RECIPE,
   arithBenchmark,
   arithCorpus,
@@ -168,6 +169,7 @@ const CORPUS_RECIPES: Record<string, ArithCorpusRecipe> = {
   'arith-small-ends-r': ARITH_SMALL_ENDS_R_RECIPE,
   'arith-small-reorder': ARITH_SMALL_REORDER_RECIPE,
   'arith-small-reorder-c5': ARITH_SMALL_REORDER_C5_RECIPE,
+  'arith-small-challenger-c5': ARITH_SMALL_CHALLENGER_C5_RECIPE,
 };
 
 /** A continuation stage's model card describes every stage that made the model. */
@@ -208,7 +210,7 @@ export const STAGE_DESCRIPTIONS: Record<string, string> = {
     'own (a first line writes the signed terms, parentheses opened, in a random order; then the ' +
     'leftmost pair is combined line by line), so that samples of one question do different ' +
     'partial sums with one skill. Six operands are in no Solver document.',
-  'arith-small-reorder-c5':
+  'arith-small-challenger-c5':
     'The base model of the replication: a character-level `LlamaForCausalLM` (hidden 160, 6 ' +
     'layers, 5 heads of 32, intermediate 448, tied embeddings, 53-token vocabulary), pretrained ' +
     'on the arithmetic corpora of `src/tasks/arith` (+ and -, operands of 1-2 digits), each ' +
@@ -220,9 +222,10 @@ export const STAGE_DESCRIPTIONS: Record<string, string> = {
     'and 8: every question worked in an order of its own (a first line writes the signed terms, ' +
     'parentheses opened, in a random order; then the leftmost pair is combined line by line), so ' +
     'that samples of one question do different partial sums with one skill. Stage 9 (this ' +
-    "recipe): stage 8's Solver documents, and Challenger documents that stop at the frontier " +
-    '(30% pose 5 operands, none 6), so that the Challenger writes the shapes whose majority ' +
-    'labels are good. Six operands are in no document.',
+    'recipe): Challenger documents only, that stop at the frontier (30% pose 5 operands, none ' +
+    '6), so that the Challenger writes the shapes whose majority labels are good and the Solver ' +
+    'stays where stage 8 left it. Six operands are in no Solver document of any stage, and in ' +
+    'no document of this one.',
 };
 
 /** The settings that define a run: a checkpoint is resumed only when all of them agree. */

@@ -9,6 +9,7 @@ import {
   ARITH_SMALL_ENDS_R_RECIPE,
   ARITH_SMALL_REORDER_RECIPE,
   ARITH_SMALL_REORDER_C5_RECIPE,
+  ARITH_SMALL_CHALLENGER_C5_RECIPE,
   ARITH_SMALL_CORPUS_RECIPE,
   ARITH_SMALL_PRETRAIN_KNOBS,
   ArithCorpusRecipe,
@@ -355,5 +356,18 @@ describe('arith-small stage 9 corpus (Challenger documents stop at the frontier)
     assert.notEqual(seed, seed7);
     assert.equal(challengerMix!.length, 1);
     assert.equal(mix7!.length, 2);
+  });
+
+  test('the shipped stage 9: its Challenger documents only, none at 6 operands', () => {
+    const only = [...arithCorpus({ ...ARITH_SMALL_CHALLENGER_C5_RECIPE, documents: 5000 })];
+    assert.ok(only.every((d) => d.role === 'challenger'));
+    assert.ok(only.every((d) => shape(d.question).operands <= 5));
+    const five = only.filter((d) => shape(d.question).operands === 5).length;
+    assert.ok(Math.abs(five / only.length - 0.3) < 0.03, `5 operands: ${five}`);
+    const { seed, solverShare, ...rest } = ARITH_SMALL_CHALLENGER_C5_RECIPE;
+    const { seed: seed9, solverShare: share9, ...full } = ARITH_SMALL_REORDER_C5_RECIPE;
+    assert.deepEqual(rest, full);
+    assert.deepEqual([solverShare, share9], [0, 0.8]);
+    assert.notEqual(seed, seed9);
   });
 });
