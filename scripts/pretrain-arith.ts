@@ -210,7 +210,7 @@ export const STAGE_DESCRIPTIONS: Record<string, string> = {
     'own (a first line writes the signed terms, parentheses opened, in a random order; then the ' +
     'leftmost pair is combined line by line), so that samples of one question do different ' +
     'partial sums with one skill. Six operands are in no Solver document.',
-  'arith-small-challenger-c5':
+  'arith-small-reorder-c5':
     'The base model of the replication: a character-level `LlamaForCausalLM` (hidden 160, 6 ' +
     'layers, 5 heads of 32, intermediate 448, tied embeddings, 53-token vocabulary), pretrained ' +
     'on the arithmetic corpora of `src/tasks/arith` (+ and -, operands of 1-2 digits), each ' +
@@ -222,10 +222,10 @@ export const STAGE_DESCRIPTIONS: Record<string, string> = {
     'and 8: every question worked in an order of its own (a first line writes the signed terms, ' +
     'parentheses opened, in a random order; then the leftmost pair is combined line by line), so ' +
     'that samples of one question do different partial sums with one skill. Stage 9 (this ' +
-    'recipe): Challenger documents only, that stop at the frontier (30% pose 5 operands, none ' +
-    '6), so that the Challenger writes the shapes whose majority labels are good and the Solver ' +
-    'stays where stage 8 left it. Six operands are in no Solver document of any stage, and in ' +
-    'no document of this one.',
+    "recipe): stage 8's Solver documents, and Challenger documents that stop at the frontier " +
+    '(30% pose 5 operands, none 6), so that the Challenger writes the shapes whose majority ' +
+    'labels are good. Six operands are in no Solver document of any stage, and in no document ' +
+    'of stage 9.',
 };
 
 /** The settings that define a run: a checkpoint is resumed only when all of them agree. */
