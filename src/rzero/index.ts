@@ -158,5 +158,6 @@ export type {
   ProbeOptions,
   ProbeReport,
   ShapeRow,
+  ShapedQuestion,
   VotedQuestion,
 } from './probe';

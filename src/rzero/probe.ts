@@ -128,7 +128,7 @@ export interface ShapeRow {
 }
 
 /** The rows of shapeTable: questions with their difficulty and the probe's verdicts. */
-interface ShapedQuestion {
+export interface ShapedQuestion {
   difficulty: Record<string, number> | null;
   inBand: boolean;
   majorityCorrect: boolean;
