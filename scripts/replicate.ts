@@ -34,6 +34,7 @@ import { initBackend, loadModelDir, modelDirDigest, parseBackendRequest } from '
 import type { BackendInfo, CausalLM } from '../src/engine';
 import {
   DEFAULT_PROBE,
+  PROBE_REPORT_VERSION,
   PromptRenderer,
   iterationDir,
   probeDomain,
@@ -432,10 +433,12 @@ export function gateConfig(args: Pick<Args, 'preset' | 'set'>): RZeroConfig {
 /**
  * What decides the gate's report: the base model's files by content (modelDirDigest: weights,
  * shards, config, tokenizer and its chat template), the probe's settings, the benchmarks, the
- * backend and its thread count (floating-point sums depend on it). A resumed invocation with the
- * same key reuses the report instead of sampling it again (about 4 minutes on 2 cores).
+ * backend and its thread count (floating-point sums depend on it), and the report's version
+ * (PROBE_REPORT_VERSION: a report saved before a field existed lacks it). A resumed invocation with
+ * the same key reuses the report instead of sampling it again (about 4 minutes on 2 cores).
  */
 export function gateKey(parts: {
+  reportVersion: number;
   modelDigest: string;
   options: unknown;
   benches: readonly string[];
@@ -445,6 +448,7 @@ export function gateKey(parts: {
   return createHash('sha256')
     .update(
       JSON.stringify([
+        parts.reportVersion,
         parts.modelDigest,
         parts.options,
         parts.benches,
@@ -472,6 +476,7 @@ async function gate(
     maxNewTokens: c.evaluation.maxNewTokens,
   };
   const key = gateKey({
+    reportVersion: PROBE_REPORT_VERSION,
     modelDigest: await modelDirDigest(baseDir),
     options,
     benches,

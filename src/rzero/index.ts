@@ -147,6 +147,7 @@ export {
   calibrationTable,
   gateVerdict,
   pairedCounts,
+  PROBE_REPORT_VERSION,
   probeDomain,
   probeMarkdown,
   shapeTable,

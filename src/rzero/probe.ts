@@ -116,6 +116,14 @@ export interface ProbeReport {
   shapes: ShapeRow[] | null;
 }
 
+/**
+ * The version of ProbeReport's fields. A cached report (the replication's `gate.json`) of another
+ * version is sampled again instead of reused, so a report written before a field existed (the
+ * shape table, version 2) never reaches a new report without it. Bump it with every field added or
+ * changed.
+ */
+export const PROBE_REPORT_VERSION = 2;
+
 /** The questions of one value of one difficulty measure. */
 export interface ShapeRow {
   measure: string;

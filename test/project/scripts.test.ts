@@ -107,9 +107,10 @@ describe('scripts', () => {
     assert.deepEqual(points([]), [[]]);
   });
 
-  test('replicate: the gate is reused only for the same model, settings, benchmarks and backend', () => {
+  test('replicate: the gate is reused only for the same report version, model, settings, benchmarks and backend', () => {
     // The model by content (modelDirDigest, tested with the checkpoints).
     const parts = {
+      reportVersion: 2,
       modelDigest: 'a'.repeat(64),
       options: { questions: 512, voting: { temperature: 1 } },
       benches: ['arith-in', 'arith-frontier'],
@@ -119,6 +120,7 @@ describe('scripts', () => {
     const key = gateKey(parts);
     assert.equal(gateKey({ ...parts }), key, 'same inputs, same key');
     const changed = [
+      { ...parts, reportVersion: 3 },
       { ...parts, modelDigest: 'b'.repeat(64) },
       { ...parts, options: { questions: 512, voting: { temperature: 0.7 } } },
       { ...parts, benches: ['arith-in'] },
