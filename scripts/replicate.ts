@@ -3,7 +3,7 @@
  * computable, and writes docs/results.md with PNG plots (docs/results/*.png) and the raw numbers
  * (docs/results.json).
  *
- *   npm run replicate -- [--seeds 1,2,3] [--jobs 2] [--work runs/replicate] [--out docs]
+ *   npm run replicate -- [--seeds 1,2,3] [--ablationSeeds 1] [--jobs 2] [--work runs/replicate] [--out docs]
  *                        [--base arith-tiny|<model dir>] [--preset tiny|paper]
  *                        [--set solver.lr=3e-5 ...]   (applied to every run; recorded in the report)
  *
@@ -19,6 +19,8 @@
  *   base-challenger  1 iteration, Challenger not trained      -> Table 1 row "Base Challenger"
  *   no-filter        1 iteration, filter off                  -> ablation (vs R-Zero it 1)
  *   no-repetition    1 iteration, repetition penalty off      -> ablation (vs R-Zero it 1)
+ * The two ablations run on `--ablationSeeds` only (default: every seed), and the report compares
+ * them with R-Zero iteration 1 on the same seeds.
  * Then, per seed and iteration t, the Table 4 analogue: the questions Challenger t generated that
  * the oracle can answer, answered greedily by the base model and by Solvers 1..3 (true accuracy),
  * the oracle accuracy of the majority-vote pseudo-labels, and the questions' difficulty.
@@ -71,6 +73,8 @@ interface Variant {
   label: string;
   iterations: number;
   sets: string[];
+  /** An ablation: runs on `--ablationSeeds` only. */
+  ablation?: boolean;
 }
 
 const VARIANTS: Variant[] = [
@@ -82,12 +86,19 @@ const VARIANTS: Variant[] = [
     iterations: 1,
     sets: ['challenger.train=false'],
   },
-  { name: 'no-filter', label: 'w/o filter', iterations: 1, sets: ['filter.enabled=false'] },
+  {
+    name: 'no-filter',
+    label: 'w/o filter',
+    iterations: 1,
+    sets: ['filter.enabled=false'],
+    ablation: true,
+  },
   {
     name: 'no-repetition',
     label: 'w/o repetition penalty',
     iterations: 1,
     sets: ['reward.repetitionPenalty=false'],
+    ablation: true,
   },
 ];
 /** The benchmarks of a base model: arith-tiny's for arith-tiny, arith-small's for the others. */
@@ -105,6 +116,8 @@ const TABLE4_QUESTIONS = 200;
 
 interface Args {
   seeds: number[];
+  /** The seeds the ablations run on; null: every seed. */
+  ablationSeeds: number[] | null;
   jobs: number;
   work: string;
   out: string;
@@ -116,6 +129,7 @@ interface Args {
 function parseArgs(argv: string[]): Args {
   const a: Args = {
     seeds: [1, 2, 3],
+    ablationSeeds: null,
     jobs: 2,
     work: 'runs/replicate',
     out: 'docs',
@@ -127,6 +141,7 @@ function parseArgs(argv: string[]): Args {
     const [key, value] = [argv[i]!, argv[i + 1]];
     if (value === undefined) throw new Error(`missing value for ${key}`);
     if (key === '--seeds') a.seeds = value.split(',').map(Number);
+    else if (key === '--ablationSeeds') a.ablationSeeds = value.split(',').map(Number);
     else if (key === '--jobs') a.jobs = Number(value);
     else if (key === '--work') a.work = value;
     else if (key === '--out') a.out = value;
@@ -135,7 +150,18 @@ function parseArgs(argv: string[]): Args {
     else if (key === '--preset') a.preset = value as PresetName;
     else throw new Error(`unknown option ${key}`);
   }
+  const outside = (a.ablationSeeds ?? []).filter((x) => !a.seeds.includes(x));
+  if (outside.length > 0 || a.ablationSeeds?.length === 0)
+    throw new Error(`--ablationSeeds must be a non-empty subset of --seeds (${a.seeds.join(',')})`);
   return a;
+}
+
+/** The seeds a variant runs on: the ablations on --ablationSeeds, the others on every seed. */
+export function variantSeeds(
+  variant: { ablation?: boolean },
+  args: { seeds: number[]; ablationSeeds: number[] | null },
+): number[] {
+  return variant.ablation && args.ablationSeeds ? args.ablationSeeds : args.seeds;
 }
 
 interface Job extends CoevolveJob {
@@ -601,7 +627,7 @@ async function main(): Promise<void> {
     );
   }
   const jobs: Job[] = args.seeds.flatMap((seed) =>
-    VARIANTS.map((variant) => ({
+    VARIANTS.filter((variant) => variantSeeds(variant, args).includes(seed)).map((variant) => ({
       variant,
       seed,
       name: `${variant.name} seed ${seed}`,
@@ -621,7 +647,9 @@ async function main(): Promise<void> {
   for (const v of VARIANTS)
     results.set(
       v.name,
-      args.seeds.map((seed) => readResult(jobs.find((j) => j.variant === v && j.seed === seed)!)),
+      variantSeeds(v, args).map((seed) =>
+        readResult(jobs.find((j) => j.variant === v && j.seed === seed)!),
+      ),
     );
 
   process.stderr.write("Table 4 analogue: greedy answers to each iteration's questions\n");
@@ -675,6 +703,7 @@ async function main(): Promise<void> {
   const wall = recordInvocation(work, (Date.now() - t0) / 60000);
   const raw = {
     seeds: args.seeds,
+    ablationSeeds: args.ablationSeeds ?? args.seeds,
     sets: args.set,
     config,
     wallMinutes: wall.total,
@@ -733,7 +762,7 @@ function resultsMarkdown(
   const L: string[] = [];
   L.push('# Results: R-Zero on the arithmetic domain', '');
   L.push(
-    `Measured by \`npm run replicate --${[`--base ${args.base}`, `--seeds ${args.seeds.join(',')}`, `--jobs ${args.jobs}`, ...args.set.map((s) => `--set ${s}`)].map((a) => ` ${a}`).join('')}\` on ${new Date().toISOString().slice(0, 10)}: ` +
+    `Measured by \`npm run replicate --${[`--base ${args.base}`, `--seeds ${args.seeds.join(',')}`, ...(args.ablationSeeds ? [`--ablationSeeds ${args.ablationSeeds.join(',')}`] : []), `--jobs ${args.jobs}`, ...args.set.map((s) => `--set ${s}`)].map((a) => ` ${a}`).join('')}\` on ${new Date().toISOString().slice(0, 10)}: ` +
       `seeds ${args.seeds.join(', ')}, ${args.jobs} runs at a time, ${wall}, backend ${backend}. ` +
       `Base model: \`${args.base}\` (its recipe.json). Preset \`${args.preset}\` with the command's \`--set\` overrides, if any ` +
       `(Challenger ${cfg.challenger.steps} steps x ${cfg.challenger.batch} x G=${cfg.challenger.groupSize}, lr ${cfg.challenger.lr}; ` +
@@ -830,8 +859,14 @@ function resultsMarkdown(
   L.push('');
   const bySteps = keptLabelsByStepsLines(t4);
   if (bySteps.length > 0) L.push(...bySteps, '');
-  L.push('## Ablations (one iteration each, against R-Zero iteration 1)', '');
-  const rz1 = (results.get('rzero') ?? []).map((r) => r.iterations[0]?.scores ?? []);
+  const ablationSeeds = args.ablationSeeds ?? args.seeds;
+  L.push(
+    `## Ablations (one iteration each, against R-Zero iteration 1; seed${ablationSeeds.length > 1 ? 's' : ''} ${ablationSeeds.join(', ')})`,
+    '',
+  );
+  const rz1 = (results.get('rzero') ?? [])
+    .filter((_, i) => ablationSeeds.includes(args.seeds[i]!))
+    .map((r) => r.iterations[0]?.scores ?? []);
   const abl = [
     ['R-Zero iteration 1', rz1],
     ...VARIANTS.filter((v) => v.iterations === 1).map(

@@ -13,6 +13,7 @@ import { publicCommand, publicPath } from '../../scripts/pretrain-arith';
 import {
   gateConfig,
   gateKey,
+  variantSeeds,
   keptLabelsByDifficulty,
   keptLabelsByStepsLines,
   labelsAgainstGreedyLines,
@@ -129,6 +130,13 @@ describe('scripts', () => {
       { ...parts, threads: null },
     ];
     for (const c of changed) assert.notEqual(gateKey(c), key);
+  });
+
+  test('replicate: the ablations run on --ablationSeeds, the other variants on every seed', () => {
+    const args = { seeds: [1, 2, 3], ablationSeeds: [1] };
+    assert.deepEqual(variantSeeds({ ablation: true }, args), [1]);
+    assert.deepEqual(variantSeeds({}, args), [1, 2, 3]);
+    assert.deepEqual(variantSeeds({ ablation: true }, { ...args, ablationSeeds: null }), [1, 2, 3]);
   });
 
   test('replicate: the labels are compared with the greedy answers they must beat, seed by seed', () => {
