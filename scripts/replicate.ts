@@ -598,24 +598,50 @@ interface WallTime {
 }
 
 /**
- * Appends this invocation's wall time to `<work>/invocations.json` and returns every invocation's:
- * a replication resumed in another session reports the time of all of them.
+ * This invocation's wall time in `<work>/invocations.json`, beside the earlier invocations': the
+ * entry is written when the invocation starts and again every minute, so an invocation that is
+ * stopped (a session's end, a kill) still counts in the report's total, to the minute.
  */
-function recordInvocation(work: string, minutes: number): WallTime {
-  const file = join(work, 'invocations.json');
-  const prior = existsSync(file)
-    ? (JSON.parse(readFileSync(file, 'utf8')) as { date: string; minutes: number }[])
-    : [];
-  const all = [...prior, { date: new Date().toISOString(), minutes }];
-  writeFileSync(file, JSON.stringify(all, null, 2) + '\n');
-  const invocations = all.map((x) => x.minutes);
-  return { invocations, total: invocations.reduce((a, b) => a + b, 0) };
+export class InvocationLog {
+  private readonly file: string;
+  private readonly entries: { date: string; minutes: number }[];
+  private readonly t0: number;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    work: string,
+    private readonly now: () => number = Date.now,
+  ) {
+    mkdirSync(work, { recursive: true });
+    this.file = join(work, 'invocations.json');
+    this.entries = existsSync(this.file)
+      ? (JSON.parse(readFileSync(this.file, 'utf8')) as { date: string; minutes: number }[])
+      : [];
+    this.t0 = now();
+    this.entries.push({ date: new Date(this.t0).toISOString(), minutes: 0 });
+    this.write();
+    this.timer = setInterval(() => this.write(), 60_000);
+    this.timer.unref();
+  }
+
+  private write(): WallTime {
+    this.entries[this.entries.length - 1]!.minutes = (this.now() - this.t0) / 60000;
+    writeFileSync(this.file, JSON.stringify(this.entries, null, 2) + '\n');
+    const invocations = this.entries.map((x) => x.minutes);
+    return { invocations, total: invocations.reduce((a, b) => a + b, 0) };
+  }
+
+  /** Stops the minute updates; this invocation's final time and every invocation's. */
+  finish(): WallTime {
+    clearInterval(this.timer);
+    return this.write();
+  }
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const work = resolve(args.work);
-  const t0 = Date.now();
+  const clock = new InvocationLog(work);
   const baseDir = BUILTIN_MODELS[args.base] ?? resolve(args.base);
   const benches = benchesFor(args.base);
   const backend = await initBackend(parseBackendRequest(process.env.RZERO_BACKEND));
@@ -700,7 +726,7 @@ async function main(): Promise<void> {
     // The items Table 1 scored, so that the committed models reproduce its seed-1 cells.
     config.evaluation.maxItems,
   );
-  const wall = recordInvocation(work, (Date.now() - t0) / 60000);
+  const wall = clock.finish();
   const raw = {
     seeds: args.seeds,
     ablationSeeds: args.ablationSeeds ?? args.seeds,

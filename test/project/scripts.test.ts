@@ -4,6 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/common/paths';
 import { OPEN_MATH_DOMAIN } from '../../src/rzero';
@@ -12,6 +14,7 @@ import { benchmarksOf } from '../../scripts/coevolve';
 import { publicCommand, publicPath } from '../../scripts/pretrain-arith';
 import {
   gateConfig,
+  InvocationLog,
   gateKey,
   variantSeeds,
   keptLabelsByDifficulty,
@@ -130,6 +133,31 @@ describe('scripts', () => {
       { ...parts, threads: null },
     ];
     for (const c of changed) assert.notEqual(gateKey(c), key);
+  });
+
+  test('replicate: an invocation is in invocations.json from its start, so a stopped one still counts', () => {
+    const work = mkdtempSync(join(tmpdir(), 'rzero-invocations-'));
+    try {
+      const file = join(work, 'invocations.json');
+      writeFileSync(file, JSON.stringify([{ date: '2026-12-07T14:00:00.000Z', minutes: 110 }]));
+      let t = Date.parse('2026-12-07T16:00:00.000Z');
+      const log = new InvocationLog(work, () => t);
+      const started = JSON.parse(readFileSync(file, 'utf8')) as { minutes: number }[];
+      assert.deepEqual(
+        started.map((e) => e.minutes),
+        [110, 0],
+        'written at the start: a kill now still leaves the entry',
+      );
+      t += 30 * 60000;
+      assert.deepEqual(log.finish(), { invocations: [110, 30], total: 140 });
+      const done = JSON.parse(readFileSync(file, 'utf8')) as { minutes: number }[];
+      assert.deepEqual(
+        done.map((e) => e.minutes),
+        [110, 30],
+      );
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 
   test('replicate: the ablations run on --ablationSeeds, the other variants on every seed', () => {
