@@ -897,7 +897,12 @@ function resultsMarkdown(
     ['R-Zero iteration 1', rz1],
     ...VARIANTS.filter((v) => v.iterations === 1).map(
       (v) =>
-        [v.label, (results.get(v.name) ?? []).map((r) => r.iterations[0]?.scores ?? [])] as const,
+        [
+          v.label,
+          (results.get(v.name) ?? [])
+            .filter((_, i) => ablationSeeds.includes(variantSeeds(v, args)[i]!))
+            .map((r) => r.iterations[0]?.scores ?? []),
+        ] as const,
     ),
   ] as [string, BenchmarkScore[][]][];
   L.push(
