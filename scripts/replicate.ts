@@ -151,7 +151,7 @@ function parseArgs(argv: string[]): Args {
     else throw new Error(`unknown option ${key}`);
   }
   const outside = (a.ablationSeeds ?? []).filter((x) => !a.seeds.includes(x));
-  if (outside.length > 0 || a.ablationSeeds?.length === 0)
+  if (outside.length > 0)
     throw new Error(`--ablationSeeds must be a non-empty subset of --seeds (${a.seeds.join(',')})`);
   return a;
 }
@@ -890,21 +890,19 @@ function resultsMarkdown(
     `## Ablations (one iteration each, against R-Zero iteration 1; seed${ablationSeeds.length > 1 ? 's' : ''} ${ablationSeeds.join(', ')})`,
     '',
   );
-  const rz1 = (results.get('rzero') ?? [])
-    .filter((_, i) => ablationSeeds.includes(args.seeds[i]!))
-    .map((r) => r.iterations[0]?.scores ?? []);
-  const abl = [
-    ['R-Zero iteration 1', rz1],
+  // A variant's first-iteration scores on the ablation seeds (its results follow variantSeeds).
+  const firstOnAblationSeeds = (v: Variant): BenchmarkScore[][] => {
+    const seeds = variantSeeds(v, args);
+    return (results.get(v.name) ?? [])
+      .filter((_, i) => ablationSeeds.includes(seeds[i]!))
+      .map((r) => r.iterations[0]?.scores ?? []);
+  };
+  const abl: [string, BenchmarkScore[][]][] = [
+    ['R-Zero iteration 1', firstOnAblationSeeds(VARIANTS.find((v) => v.name === 'rzero')!)],
     ...VARIANTS.filter((v) => v.iterations === 1).map(
-      (v) =>
-        [
-          v.label,
-          (results.get(v.name) ?? [])
-            .filter((_, i) => ablationSeeds.includes(variantSeeds(v, args)[i]!))
-            .map((r) => r.iterations[0]?.scores ?? []),
-        ] as const,
+      (v) => [v.label, firstOnAblationSeeds(v)] as [string, BenchmarkScore[][]],
     ),
-  ] as [string, BenchmarkScore[][]][];
+  ];
   L.push(
     markdownTable(
       ['run', ...benches],
