@@ -2,7 +2,7 @@
  * Runs `scripts/coevolve.js` child processes, a few at a time (one per core: each is a full
  * co-evolution run), each logging to `<dir>/log.txt`, each with its share of the cores as its
  * compute threads (jobThreadsEnv). Used by `npm run replicate` and
- * `npm run size:solver`. A failed run does not stop the others; the failures are reported
+ * `npm run size:solver` and `npm run size:challenger`. A failed run does not stop the others; the failures are reported
  * together at the end.
  */
 import { spawn } from 'node:child_process';

@@ -51,8 +51,7 @@ import type {
   ProbeReport,
   RZeroConfig,
 } from '../src/rzero';
-import { answersEquivalent } from '../src/rzero/answer-equivalence';
-import { difficultyHistogram } from '../src/rzero/diagnostics';
+import { difficultyHistogram, sampledOracleAccuracy } from '../src/rzero/diagnostics';
 import { evaluateModel } from '../src/rzero/evaluation';
 import {
   ARITH_BENCHMARK_NAMES,
@@ -288,15 +287,7 @@ async function table4(
           items: answerable.map((it) => ({ question: it.question, answer: it.oracle!.answer! })),
         },
       ];
-      const sampledAccuracy =
-        answerable.reduce(
-          (sum, it) =>
-            sum +
-            it.solverAnswers.filter((a) => a !== null && answersEquivalent(a, it.oracle!.answer!))
-              .length /
-              Math.max(1, it.solverAnswers.length),
-          0,
-        ) / Math.max(1, answerable.length);
+      const sampledAccuracy = sampledOracleAccuracy(answerable);
       const accuracy: Record<string, number> = {};
       for (const [name, model] of models) {
         const [score] = await evaluateModel({

@@ -26,31 +26,38 @@ import { BUILTIN_MODELS } from './coevolve';
 import { runCoevolveJobs } from './coevolve-jobs';
 import type { CoevolveJob } from './coevolve-jobs';
 
-interface Args {
+export interface GridArgs {
   base: string;
   preset: PresetName;
   jobs: number;
   seed: number;
   grid: [string, string[]][];
   set: string[];
-  labels: 'oracle' | 'majority';
-  heldout: number;
   work: string;
   out: string;
+  /** Values of the script's own options (`extra` names them, without the dashes). */
+  extra: Record<string, string>;
 }
 
-function parseArgs(argv: string[]): Args {
-  const a: Args = {
+/**
+ * The options every sizing script takes: --base --preset --jobs --seed --grid (repeatable, the
+ * default grid when none is given) --set (repeatable) --work --out, and the script's `extra` ones.
+ */
+export function parseGridArgs(
+  argv: string[],
+  defaults: { work: string; grid: [string, string[]][] },
+  extra: readonly string[] = [],
+): GridArgs {
+  const a: GridArgs = {
     base: '',
     preset: 'tiny',
     jobs: 2,
     seed: 1,
     grid: [],
     set: [],
-    labels: 'oracle',
-    heldout: 512,
-    work: 'runs/size-solver',
+    work: defaults.work,
     out: '',
+    extra: {},
   };
   for (let i = 0; i < argv.length; i += 2) {
     const [key, value] = [argv[i]!, argv[i + 1]];
@@ -59,22 +66,35 @@ function parseArgs(argv: string[]): Args {
     else if (key === '--preset') a.preset = value as PresetName;
     else if (key === '--jobs') a.jobs = Number(value);
     else if (key === '--seed') a.seed = Number(value);
-    else if (key === '--heldout') a.heldout = Number(value);
     else if (key === '--work') a.work = value;
     else if (key === '--out') a.out = value;
     else if (key === '--set') a.set.push(value);
-    else if (key === '--labels') {
-      if (value !== 'oracle' && value !== 'majority') throw new Error('--labels oracle|majority');
-      a.labels = value;
-    } else if (key === '--grid') {
+    else if (key === '--grid') {
       const eq = value.indexOf('=');
       if (eq <= 0) throw new Error(`--grid field=v1,v2,...: got ${value}`);
       a.grid.push([value.slice(0, eq), value.slice(eq + 1).split(',')]);
-    } else throw new Error(`unknown option ${key}`);
+    } else if (key.startsWith('--') && extra.includes(key.slice(2))) a.extra[key.slice(2)] = value;
+    else throw new Error(`unknown option ${key}`);
   }
   if (!a.base) throw new Error('--base <model dir> is required');
-  if (a.grid.length === 0) a.grid.push(['solver.lr', ['2e-5', '1e-4', '4e-4']]);
+  if (a.grid.length === 0) a.grid.push(...defaults.grid);
   return a;
+}
+
+interface Args extends GridArgs {
+  labels: 'oracle' | 'majority';
+  heldout: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a = parseGridArgs(
+    argv,
+    { work: 'runs/size-solver', grid: [['solver.lr', ['2e-5', '1e-4', '4e-4']]] },
+    ['labels', 'heldout'],
+  );
+  const labels = a.extra.labels ?? 'oracle';
+  if (labels !== 'oracle' && labels !== 'majority') throw new Error('--labels oracle|majority');
+  return { ...a, labels, heldout: Number(a.extra.heldout ?? 512) };
 }
 
 /** Every combination of the grid's values, as --set strings. */

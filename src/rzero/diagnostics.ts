@@ -15,6 +15,7 @@ import type {
   SolverStepMetrics,
 } from './events';
 import type { RZeroConfig } from './config';
+import { answersEquivalent } from './answer-equivalence';
 import { evaluateModel } from './evaluation';
 import { calibrationTable, pairedCounts } from './probe';
 import type { VotedQuestion } from './probe';
@@ -161,4 +162,18 @@ export function labelsAgainstGreedy(
 export function phaseRewardAccuracy(steps: readonly SolverStepMetrics[]): number | null {
   const xs = steps.map((s) => s.rewardAccuracy).filter((x): x is number => x !== null);
   return xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+/**
+ * Mean share of the Solver's m votes equivalent to the oracle's answer, over the answerable items:
+ * how often the Solver the Challenger faced answers its questions right when sampling (the paper's
+ * "the Solver answers its own iteration's questions" measure). NaN when none is answerable.
+ */
+export function sampledOracleAccuracy(items: readonly CurriculumItem[]): number {
+  const answerable = items.filter((it) => it.oracle?.answerable && it.oracle.answer !== null);
+  if (answerable.length === 0) return NaN;
+  const share = (it: CurriculumItem) =>
+    it.solverAnswers.filter((a) => a !== null && answersEquivalent(a, it.oracle!.answer!)).length /
+    Math.max(1, it.solverAnswers.length);
+  return answerable.reduce((sum, it) => sum + share(it), 0) / answerable.length;
 }
