@@ -28,10 +28,12 @@ import { parseGridArgs, points } from './size-solver';
 
 const BASE_CHALLENGER = 'challenger.train=false';
 
-interface Row {
+export interface SizingRow {
   point: string[];
   challengerSteps: { reward: number; meanP: number; kl: number | null }[];
   challengerSeconds: number | null;
+  /** Wall time of the point's iteration. */
+  seconds: number;
   candidates: number;
   valid: number;
   meanP: number;
@@ -51,7 +53,7 @@ function readCurriculum(dir: string): CurriculumItem[] {
     .map((l) => JSON.parse(l) as CurriculumItem);
 }
 
-function row(point: string[], dir: string): Row {
+function row(point: string[], dir: string): SizingRow {
   const summary = JSON.parse(
     readFileSync(join(iterationDir(dir, 1), 'summary.json'), 'utf8'),
   ) as IterationSummary;
@@ -75,6 +77,7 @@ function row(point: string[], dir: string): Row {
       kl: e.metrics!.kl ?? null,
     })),
     challengerSeconds: summary.phases.challenger ?? null,
+    seconds: summary.seconds,
     candidates: c.generated,
     valid: c.valid,
     meanP: c.meanP,
@@ -92,7 +95,7 @@ const pct = (x: number | null) =>
   x === null || Number.isNaN(x) ? '-' : `${(100 * x).toFixed(1)}%`;
 const num = (x: number | null, d = 2) => (x === null || Number.isNaN(x) ? '-' : x.toFixed(d));
 
-export function sizingMarkdown(rows: readonly Row[], header: string): string {
+export function sizingMarkdown(rows: readonly SizingRow[], header: string): string {
   return [
     '# Challenger-phase sizing',
     '',
@@ -125,7 +128,6 @@ async function main(): Promise<void> {
   });
   const baseDir = BUILTIN_MODELS[args.base] ?? resolve(args.base);
   const work = resolve(args.work);
-  const t0 = Date.now();
   const jobs: (CoevolveJob & { point: string[] })[] = [[BASE_CHALLENGER], ...points(args.grid)].map(
     (point) => ({
       point,
@@ -149,7 +151,7 @@ async function main(): Promise<void> {
   const md = sizingMarkdown(
     rows,
     `\`npm run size:challenger -- ${process.argv.slice(2).join(' ')}\` on ${new Date().toISOString().slice(0, 10)}, ` +
-      `${((Date.now() - t0) / 60000).toFixed(0)} minutes. Base model ${args.base}, preset \`${args.preset}\`, seed ${args.seed}. ` +
+      `the points' iterations ${(rows.reduce((t, r) => t + r.seconds, 0) / 60).toFixed(0)} minutes in all (${args.jobs} at a time; a rerun resumes and reuses them). Base model ${args.base}, preset \`${args.preset}\`, seed ${args.seed}. ` +
       'Each row: the Challenger phase of iteration 1 against the base Solver (none for the Base Challenger), then the ' +
       'candidates the Challenger writes, each answered m times by the base Solver. Solver sampled: the share of its votes ' +
       "the oracle calls right (the issue asks 35-65% on all of an iteration's questions); labels right: majorities equal " +

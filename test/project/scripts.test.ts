@@ -24,7 +24,9 @@ import {
 } from '../../scripts/replicate';
 import type { DiagnosticsRow, Table1Row, Table4Row } from '../../scripts/replicate';
 import type { CurriculumItem } from '../../src/rzero';
-import { points } from '../../scripts/size-solver';
+import { parseGridArgs, points } from '../../scripts/size-solver';
+import { sizingMarkdown } from '../../scripts/size-challenger';
+import { sampledOracleAccuracy } from '../../src/rzero/diagnostics';
 import { jobThreadsEnv } from '../../scripts/coevolve-jobs';
 
 describe('scripts', () => {
@@ -109,6 +111,87 @@ describe('scripts', () => {
       ],
     );
     assert.deepEqual(points([]), [[]]);
+  });
+
+  test('sizing scripts: shared options, their own extras, the default grid only when none is given', () => {
+    const defaults = {
+      work: 'runs/x',
+      grid: [['challenger.lr', ['2e-5']]] as [string, string[]][],
+    };
+    const a = parseGridArgs(
+      [
+        '--base',
+        'arith-small',
+        '--grid',
+        'challenger.steps=4,16',
+        '--set',
+        'seed=2',
+        '--labels',
+        'oracle',
+      ],
+      defaults,
+      ['labels'],
+    );
+    assert.deepEqual(a.grid, [['challenger.steps', ['4', '16']]]);
+    assert.deepEqual(
+      [a.base, a.work, a.jobs, a.set, a.extra],
+      ['arith-small', 'runs/x', 2, ['seed=2'], { labels: 'oracle' }],
+    );
+    assert.deepEqual(parseGridArgs(['--base', 'b'], defaults).grid, defaults.grid);
+    assert.throws(
+      () => parseGridArgs(['--base', 'b', '--labels', 'oracle'], defaults),
+      /unknown option --labels/,
+    );
+    assert.throws(() => parseGridArgs(['--grid', 'lr'], defaults), /--grid field=v1,v2/);
+    assert.throws(() => parseGridArgs([], defaults), /--base <model dir> is required/);
+  });
+
+  test("size:challenger: the Solver's sampled accuracy is the mean share of its votes the oracle calls right", () => {
+    const item = (answers: (string | null)[], answer: string | null, kept = true): CurriculumItem =>
+      ({
+        solverAnswers: answers,
+        kept,
+        oracle:
+          answer === null
+            ? { answerable: false, answer: null, labelCorrect: null }
+            : { answerable: true, answer, labelCorrect: true },
+      }) as CurriculumItem;
+    const items = [
+      item(['7', '7', '8', null], '7'), // 2 of 4
+      item(['3', '3.0', '3', '3'], '3'), // 4 of 4 (equivalent answers count)
+      item(['1', '1', '1', '1'], null), // unanswerable: not counted
+    ];
+    assert.equal(sampledOracleAccuracy(items), 0.75);
+    assert.ok(Number.isNaN(sampledOracleAccuracy([items[2]!])));
+
+    const md = sizingMarkdown(
+      [
+        {
+          point: ['challenger.lr=4e-4', 'challenger.steps=4'],
+          challengerSteps: [
+            { reward: 0.39, meanP: 0.73, kl: 0 },
+            { reward: 0.53, meanP: 0.48, kl: 0.01 },
+          ],
+          challengerSeconds: 67,
+          seconds: 120,
+          candidates: 256,
+          valid: 255,
+          meanP: 0.53,
+          kept: 193,
+          sampledAll: 0.513,
+          sampledKept: 0.524,
+          labelsAll: 0.814,
+          labelsKept: 0.899,
+          operandsAll: 4.78,
+          operandsKept: 4.8,
+        },
+      ],
+      'header',
+    );
+    assert.match(
+      md,
+      /\| challenger\.lr=4e-4, challenger\.steps=4 \| 0\.39 -> 0\.53 \| 0\.73 -> 0\.48 \| 67 \| 255 \/ 256 \| 0\.53 \| 193 \| 51\.3% \| 52\.4% \| 81\.4% \| 89\.9% \| 4\.78 \| 4\.80 \|/,
+    );
   });
 
   test('replicate: the gate is reused only for the same report version, model, settings, benchmarks and backend', () => {
