@@ -64,6 +64,7 @@ import { BUILTIN_MODELS, buildConfig } from './coevolve';
 import { runCoevolveJobs } from './coevolve-jobs';
 import type { CoevolveJob } from './coevolve-jobs';
 import { renderPlots } from './replicate-plots';
+import { publicPath } from './pretrain-arith';
 import { exportResultModels } from './result-models';
 import type { ResultModelsFile } from './result-models';
 
@@ -732,7 +733,17 @@ async function main(): Promise<void> {
     table4: t4,
     diagnostics,
     models,
-    runs: Object.fromEntries(results),
+    // Paths inside the project as relative ones, any other as '<dir>': no server path in a report.
+    runs: Object.fromEntries(
+      [...results].map(([name, rs]) => [
+        name,
+        rs.map((r: CoevolveResult & { base?: string }) => ({
+          ...r,
+          ...(r.base !== undefined && { base: publicPath(r.base) }),
+          workDir: publicPath(r.workDir),
+        })),
+      ]),
+    ),
   };
   writeFileSync(join(outDir, 'results.json'), JSON.stringify(raw, null, 2) + '\n');
   writeFileSync(
