@@ -27,20 +27,30 @@ import type { CurriculumItem } from '../../src/rzero';
 import { parseGridArgs, points } from '../../scripts/size-solver';
 import { sizingMarkdown } from '../../scripts/size-challenger';
 import { sampledOracleAccuracy } from '../../src/rzero/diagnostics';
-import { jobThreadsEnv } from '../../scripts/coevolve-jobs';
+import { jobEnv } from '../../scripts/coevolve-jobs';
 
 describe('scripts', () => {
-  test('coevolve jobs: each gets its share of the cores as threads, unless the caller chose', () => {
-    const two = jobThreadsEnv({ PATH: '/bin' }, 2, 2);
+  test("coevolve jobs: each gets its share of the cores as threads and of the torch cache's memory, unless the caller chose", () => {
+    const GiB = 2 ** 30;
+    const two = jobEnv({ PATH: '/bin' }, 2, 2, 24 * GiB);
     assert.equal(two.RZERO_THREADS, '1');
     assert.equal(two.OPENBLAS_NUM_THREADS, '1');
+    assert.equal(two.RZERO_TORCH_CACHE_MB, '3072');
     assert.equal(two.PATH, '/bin');
-    assert.equal(jobThreadsEnv({}, 2, 16).RZERO_THREADS, '8');
-    assert.equal(jobThreadsEnv({}, 3, 2).RZERO_THREADS, '1');
-    assert.equal(jobThreadsEnv({}, 1, 2).RZERO_THREADS, '2');
-    const chosen = jobThreadsEnv({ RZERO_THREADS: '2', OPENBLAS_NUM_THREADS: '4' }, 2, 2);
+    assert.equal(jobEnv({}, 2, 16, GiB).RZERO_THREADS, '8');
+    assert.equal(jobEnv({}, 3, 2, GiB).RZERO_THREADS, '1');
+    assert.equal(jobEnv({}, 1, 2, GiB).RZERO_THREADS, '2');
+    assert.equal(jobEnv({}, 1, 2, 24 * GiB).RZERO_TORCH_CACHE_MB, '6144');
+    assert.equal(jobEnv({}, 64, 2, GiB).RZERO_TORCH_CACHE_MB, '64');
+    const chosen = jobEnv(
+      { RZERO_THREADS: '2', OPENBLAS_NUM_THREADS: '4', RZERO_TORCH_CACHE_MB: '100' },
+      2,
+      2,
+      GiB,
+    );
     assert.equal(chosen.RZERO_THREADS, '2');
     assert.equal(chosen.OPENBLAS_NUM_THREADS, '4');
+    assert.equal(chosen.RZERO_TORCH_CACHE_MB, '100');
   });
 
   test('replicate: the gate votes as the runs do (the preset with every --set)', () => {
