@@ -807,6 +807,15 @@ function resultsMarkdown(
         '(`npm run size:solver`; the choice is argued in docs/rzero.md).',
       '',
     );
+  // How the Challenger phase was sized, when it was (npm run size:challenger writes this file).
+  if (existsSync(join(args.out, 'results', 'size-challenger.md')))
+    L.push(
+      "The Challenger phase (lr, steps) was sized before the replication on the Challenger's own " +
+        "questions (the Solver's sampled accuracy on them, their labels' accuracy), never on a " +
+        'benchmark: [results/size-challenger.md](results/size-challenger.md) (`npm run ' +
+        'size:challenger`; the choice is argued in docs/rzero.md).',
+      '',
+    );
   L.push('## The gate (before any run)', '');
   L.push(probeMarkdown(probe, DEFAULT_PROBE.votes), '');
   L.push('## Table 1 analogue: greedy accuracy on the built-in benchmarks', '');
