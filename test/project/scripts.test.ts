@@ -178,6 +178,7 @@ describe('scripts', () => {
       [
         {
           point: ['challenger.lr=4e-4', 'challenger.steps=4'],
+          iteration: 2,
           challengerSteps: [
             { reward: 0.39, meanP: 0.73, kl: 0 },
             { reward: 0.53, meanP: 0.48, kl: 0.01 },
@@ -188,6 +189,7 @@ describe('scripts', () => {
           valid: 255,
           meanP: 0.53,
           kept: 193,
+          parseable: 0.969,
           sampledAll: 0.513,
           sampledKept: 0.524,
           labelsAll: 0.814,
@@ -200,7 +202,7 @@ describe('scripts', () => {
     );
     assert.match(
       md,
-      /\| challenger\.lr=4e-4, challenger\.steps=4 \| 0\.39 -> 0\.53 \| 0\.73 -> 0\.48 \| 67 \| 255 \/ 256 \| 0\.53 \| 193 \| 51\.3% \| 52\.4% \| 81\.4% \| 89\.9% \| 4\.78 \| 4\.80 \|/,
+      /\| challenger\.lr=4e-4, challenger\.steps=4 \| 2 \| 0\.39 -> 0\.53 \| 0\.73 -> 0\.48 \| 67 \| 255 \/ 256 \| 96\.9% \| 0\.53 \| 193 \| 51\.3% \| 52\.4% \| 81\.4% \| 89\.9% \| 4\.78 \| 4\.80 \|/,
     );
   });
 
