@@ -20,15 +20,15 @@
  * oracle calls right), the kept pseudo-labels' accuracy and the mean operand count, all and kept.
  * Work directories resume like `npm run coevolve`.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { iterationDir } from '../src/rzero';
 import type { CurriculumItem, IterationSummary } from '../src/rzero';
 import { sampledOracleAccuracy } from '../src/rzero/diagnostics';
 import { BUILTIN_MODELS } from './coevolve';
 import { runCoevolveJobs } from './coevolve-jobs';
 import type { CoevolveJob } from './coevolve-jobs';
-import { parseGridArgs, points } from './size-solver';
+import { parseGridArgs, points, writeSizingReport } from './size-solver';
 
 const BASE_CHALLENGER = 'challenger.train=false';
 
@@ -195,15 +195,7 @@ async function main(): Promise<void> {
       "the oracle calls right (the issue asks 35-65% on all of an iteration's questions); labels right: majorities equal " +
       "to the oracle's answer; kept: inside the filter band.",
   );
-  process.stdout.write(md);
-  if (args.out) {
-    mkdirSync(dirname(resolve(args.out)), { recursive: true });
-    writeFileSync(resolve(args.out), md);
-    writeFileSync(
-      resolve(args.out).replace(/\.md$/, '') + '.json',
-      JSON.stringify({ args, rows }, null, 2) + '\n',
-    );
-  }
+  writeSizingReport(args.out, md, { args, rows });
 }
 
 if (require.main === module) {

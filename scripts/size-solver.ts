@@ -97,6 +97,15 @@ function parseArgs(argv: string[]): Args {
   return { ...a, labels, heldout: Number(a.extra.heldout ?? 512) };
 }
 
+/** Prints a sizing report and, with --out, writes it there as markdown beside its JSON. */
+export function writeSizingReport(out: string, md: string, json: unknown): void {
+  process.stdout.write(md);
+  if (!out) return;
+  mkdirSync(dirname(resolve(out)), { recursive: true });
+  writeFileSync(resolve(out), md);
+  writeFileSync(resolve(out).replace(/\.md$/, '') + '.json', JSON.stringify(json, null, 2) + '\n');
+}
+
 /** Every combination of the grid's values, as --set strings. */
 export function points(grid: readonly [string, string[]][]): string[][] {
   return grid.reduce<string[][]>(
@@ -193,16 +202,7 @@ async function main(): Promise<void> {
     ),
     '',
   ].join('\n');
-  process.stdout.write(md);
-  if (args.out) {
-    mkdirSync(dirname(resolve(args.out)), { recursive: true });
-    writeFileSync(resolve(args.out), md);
-    writeFileSync(
-      resolve(args.out).replace(/\.md$/, '') + '.json',
-      JSON.stringify({ args, baseHeldout, heldoutQuestions: set.items.length, rows }, null, 2) +
-        '\n',
-    );
-  }
+  writeSizingReport(args.out, md, { args, baseHeldout, heldoutQuestions: set.items.length, rows });
 }
 
 if (require.main === module) {
