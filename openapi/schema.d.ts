@@ -1007,6 +1007,11 @@ export interface components {
                 invalidReward?: number;
                 /** @description lambda. */
                 penaltyWeight?: number;
+                /**
+                 * @description What makes a Challenger completion valid: 'tags' (official: a non-empty `<question>` and a non-empty box) or 'domain' (also a question of the domain's grammar, e.g. an arithmetic expression the arith parser accepts; only on a domain that has one). Invalid completions get `invalidReward`, are not sent to the Solver and never reach its dataset.
+                 * @enum {string}
+                 */
+                questionCheck?: "tags" | "domain";
                 /** @description Ablation switch: false removes the repetition penalty. */
                 repetitionPenalty?: boolean;
                 /**
@@ -1065,6 +1070,11 @@ export interface components {
             invalidReward: number;
             /** @description lambda. */
             penaltyWeight: number;
+            /**
+             * @description What makes a Challenger completion valid: 'tags' (official: a non-empty `<question>` and a non-empty box) or 'domain' (also a question of the domain's grammar, e.g. an arithmetic expression the arith parser accepts; only on a domain that has one). Invalid completions get `invalidReward`, are not sent to the Solver and never reach its dataset.
+             * @enum {string}
+             */
+            questionCheck: "tags" | "domain";
             /** @description Ablation switch: false removes the repetition penalty. */
             repetitionPenalty: boolean;
             /**

@@ -202,11 +202,12 @@ export class RunsService {
         issues.push({ field: 'webhookUrl', reason: err.message });
       }
     }
-    // Only the built-in arith domain has an oracle (engine-thread's domainOf).
+    // Only the built-in arith domain has an oracle and a grammar (engine-thread's domainOf).
     if (config) {
       const domainIssues = domainConfigIssues(config, {
         name: domain,
         hasOracle: domain === 'arith',
+        hasGrammar: domain === 'arith',
       });
       issues.push(...domainIssues.map((i) => ({ field: `config.${i.field}`, reason: i.reason })));
     }

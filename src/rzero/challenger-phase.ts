@@ -9,7 +9,7 @@ import type { CausalLM } from '../engine';
 import type { RZeroConfig } from './config';
 import type { ChallengerStepMetrics } from './events';
 import { parseChallengerOutput } from './parsing';
-import { challengerRewards, uncertaintyReward } from './rewards';
+import { challengerRewards, checkedParse, uncertaintyReward } from './rewards';
 import { PromptRenderer, mean, runGrpoPhase, sample, solverVotes } from './rollout';
 import { phaseSeed } from './seeds';
 
@@ -18,6 +18,8 @@ export interface ChallengerPhaseInput {
   solver: CausalLM;
   render: PromptRenderer;
   config: RZeroConfig;
+  /** The domain's grammar check under `reward.questionCheck: 'domain'` (see questionCheckOf). */
+  wellFormed: ((question: string) => boolean) | null;
   iteration: number;
   signal?: AbortSignal;
   onStep(step: number, metrics: ChallengerStepMetrics): Promise<void>;
@@ -46,12 +48,13 @@ export function trainChallenger(
       const samples = sample(challenger, render.tokenizer, prompts, q.rollout, seed);
       // p^ of every distinct valid question, from the frozen Solver's m votes (reward server).
       const texts = samples.map((s) => s.text);
-      const agreement = agreementOf(texts, solver, render, c, seed);
+      const agreement = agreementOf(texts, input.wellFormed, solver, render, c, seed);
       const items = challengerRewards(texts, (question) => agreement.get(question) ?? 0, {
         form: c.reward.uncertainty === 'official' ? 'official' : 'paper',
         invalidReward: c.reward.invalidReward,
         lambda: c.reward.repetitionPenalty ? c.reward.penaltyWeight : 0,
         threshold: c.reward.clusterThreshold,
+        wellFormed: input.wellFormed,
       });
       const rewards = items.map((it) => it.reward);
       const valid = items.filter((it) => it.valid);
@@ -70,12 +73,13 @@ export function trainChallenger(
 /** p^ (server semantics) for each distinct valid question of the batch. */
 function agreementOf(
   texts: readonly string[],
+  wellFormed: ((question: string) => boolean) | null,
   solver: CausalLM,
   render: PromptRenderer,
   c: RZeroConfig,
   seed: number,
 ): Map<string, number> {
-  const parsed = texts.map((t) => parseChallengerOutput(t));
+  const parsed = texts.map((t) => checkedParse(parseChallengerOutput(t), wellFormed));
   const questions = [...new Set(parsed.filter((p) => p.valid).map((p) => p.question))];
   const votes = solverVotes(solver, render, questions, c.votes, c.solver.voting, seed ^ 0x5eed);
   return new Map(questions.map((question, i) => [question, votes[i]!.server.p]));

@@ -26,7 +26,7 @@ import type { RZeroConfig } from './config';
 import { domainConfigIssues, validateConfig, RZeroConfigError } from './config';
 import { buildSolverDataset } from './dataset';
 import type { BenchmarkSet, Domain } from './domain';
-import { OPEN_MATH_DOMAIN } from './domain';
+import { OPEN_MATH_DOMAIN, questionCheckOf } from './domain';
 import {
   curriculumCalibration,
   difficultyDiagnostics,
@@ -91,7 +91,11 @@ export async function coevolve(
   const domain = opts.domain ?? OPEN_MATH_DOMAIN;
   const issues = [
     ...validateConfig(config),
-    ...domainConfigIssues(config, { name: domain.name, hasOracle: domain.oracle !== null }),
+    ...domainConfigIssues(config, {
+      name: domain.name,
+      hasOracle: domain.oracle !== null,
+      hasGrammar: domain.wellFormed !== null,
+    }),
   ];
   if (issues.length > 0) throw new RZeroConfigError(issues);
   const benchmarks = opts.benchmarks ?? [];
@@ -191,6 +195,7 @@ async function runIteration(
           solver,
           render,
           config: c,
+          wellFormed: questionCheckOf(c.reward.questionCheck, domain),
           iteration: k,
           signal,
           onStep: (step, metrics) =>

@@ -65,6 +65,13 @@ export interface RewardConfig {
   uncertainty: 'paper' | 'official';
   /** Reward of an unparseable Challenger completion (paper 0; official -1). */
   invalidReward: number;
+  /**
+   * What makes a Challenger completion valid: 'tags' (official: a non-empty `<question>` and a
+   * non-empty box) or 'domain' (also a question of the domain's grammar, e.g. an arithmetic
+   * expression the arith parser accepts; only on a domain that has one). Invalid completions get
+   * `invalidReward`, are not sent to the Solver and never reach its dataset.
+   */
+  questionCheck: 'tags' | 'domain';
   /** Ablation switch: false removes the repetition penalty. */
   repetitionPenalty: boolean;
   /** lambda. */
@@ -151,6 +158,7 @@ const PAPER: RZeroConfig = {
   reward: {
     uncertainty: 'paper',
     invalidReward: 0,
+    questionCheck: 'tags',
     repetitionPenalty: true,
     penaltyWeight: 1,
     clusterThreshold: 0.5,
@@ -251,17 +259,22 @@ export function resolveConfig(
 /** What a config asks of its domain: oracle labels need a domain with an oracle. */
 export function domainConfigIssues(
   c: RZeroConfig,
-  domain: { name: string; hasOracle: boolean },
+  domain: { name: string; hasOracle: boolean; hasGrammar: boolean },
 ): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
   if (c.solver.labels === 'oracle' && !domain.hasOracle) {
-    return [
-      {
-        field: 'solver.labels',
-        reason: `"oracle" needs a domain with an oracle; the ${domain.name} domain has none`,
-      },
-    ];
+    issues.push({
+      field: 'solver.labels',
+      reason: `"oracle" needs a domain with an oracle; the ${domain.name} domain has none`,
+    });
   }
-  return [];
+  if (c.reward.questionCheck === 'domain' && !domain.hasGrammar) {
+    issues.push({
+      field: 'reward.questionCheck',
+      reason: `"domain" needs a domain with a question grammar; the ${domain.name} domain has none`,
+    });
+  }
+  return issues;
 }
 
 /** `config` with `overrides` merged in, validated (see resolveConfig). */
@@ -415,6 +428,12 @@ export function validateConfig(c: RZeroConfig): ConfigIssue[] {
     });
   }
   check('reward.invalidReward', r.invalidReward, 'num', -10, 10);
+  if (r.questionCheck !== 'tags' && r.questionCheck !== 'domain') {
+    issues.push({
+      field: 'reward.questionCheck',
+      reason: `must be "tags" or "domain", got ${JSON.stringify(r.questionCheck)}`,
+    });
+  }
   check('reward.repetitionPenalty', r.repetitionPenalty, 'bool');
   check('reward.penaltyWeight', r.penaltyWeight, 'num', 0, 10);
   check('reward.clusterThreshold', r.clusterThreshold, 'num', 0, 1);

@@ -12,11 +12,11 @@
 import type { CausalLM } from '../engine';
 import { clusterDistances, bleuDistanceMatrix } from './clustering';
 import type { RZeroConfig } from './config';
-import type { Domain } from './domain';
+import { questionCheckOf, type Domain } from './domain';
 import type { CurriculumItem, CurriculumStats, DropReason } from './events';
 import { evaluateDropReason, keepForSolver } from './filtering';
 import { parseChallengerOutput } from './parsing';
-import { uncertaintyReward } from './rewards';
+import { checkedParse, uncertaintyReward } from './rewards';
 import { PromptRenderer, mean, sample, solverVotes } from './rollout';
 import { checkAborted, phaseSeed } from './seeds';
 
@@ -86,7 +86,8 @@ function judgeChunk(
   seed: number,
 ): CurriculumItem[] {
   const { config: c, domain } = input;
-  const parsed = raws.map((r) => parseChallengerOutput(r));
+  const wellFormed = questionCheckOf(c.reward.questionCheck, domain);
+  const parsed = raws.map((r) => checkedParse(parseChallengerOutput(r), wellFormed));
   const questions = [...new Set(parsed.filter((p) => p.valid).map((p) => p.question))];
   const votes = new Map(
     solverVotes(input.solver, input.render, questions, c.votes, c.solver.voting, seed ^ 0x5eed).map(

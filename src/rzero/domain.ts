@@ -39,6 +39,13 @@ export interface Domain {
   name: string;
   prompts: RolePrompts;
   oracle: DomainOracle | null;
+  /**
+   * The domain's grammar check of a question (config `reward.questionCheck: 'domain'`): true when
+   * the text is a question of the domain's language. It judges form only, never the answer, so a
+   * Challenger output that has both tags but no parseable question is invalid, as the official
+   * format check treats a missing tag. Null when the domain has no grammar (open math).
+   */
+  wellFormed: ((question: string) => boolean) | null;
 }
 
 export interface BenchmarkSet {
@@ -51,4 +58,16 @@ export const OPEN_MATH_DOMAIN: Readonly<Domain> = Object.freeze({
   name: 'math',
   prompts: OFFICIAL_PROMPTS,
   oracle: null,
+  wellFormed: null,
 });
+
+/**
+ * The question check a run applies on top of the tag parse: the domain's grammar under
+ * `reward.questionCheck: 'domain'`, else none (validated by domainConfigIssues).
+ */
+export function questionCheckOf(
+  check: 'tags' | 'domain',
+  domain: Pick<Domain, 'wellFormed'>,
+): ((question: string) => boolean) | null {
+  return check === 'domain' ? domain.wellFormed : null;
+}

@@ -108,7 +108,7 @@ export type {
   SamplingConfig,
   SolverConfig,
 } from './config';
-export { OFFICIAL_PROMPTS, OPEN_MATH_DOMAIN } from './domain';
+export { OFFICIAL_PROMPTS, OPEN_MATH_DOMAIN, questionCheckOf } from './domain';
 export type { BenchmarkSet, Domain, DomainOracle, RolePrompts } from './domain';
 export type {
   BenchmarkScore,

@@ -79,6 +79,8 @@ export interface ChallengerBatchOptions extends ChallengerRewardOptions, Repetit
    * part as '' singletons and count in B) or 'valid' (B = number of valid completions).
    */
   penaltyScope?: 'all' | 'valid';
+  /** A further check of a parsed question (e.g. the domain's grammar); false makes it invalid. */
+  wellFormed?: ((question: string) => boolean) | null;
 }
 
 export interface ChallengerBatchItem {
@@ -100,7 +102,9 @@ export function challengerRewards(
   agreement: (question: string) => number,
   opts: ChallengerBatchOptions = {},
 ): ChallengerBatchItem[] {
-  const parsed = completions.map((c) => parseChallengerOutput(c, opts.parse ?? 'paper'));
+  const parsed = completions.map((c) =>
+    checkedParse(parseChallengerOutput(c, opts.parse ?? 'paper'), opts.wellFormed),
+  );
   const penalty = new Array<number>(parsed.length).fill(0);
   const scope =
     opts.penaltyScope === 'valid'
@@ -120,6 +124,15 @@ export function challengerRewards(
       reward: challengerReward({ valid: x.valid, p, penalty: penalty[i] }, opts),
     };
   });
+}
+
+/** `parse` made invalid (question and answer kept for the record) when `wellFormed` rejects it. */
+export function checkedParse<T extends { question: string; valid: boolean }>(
+  parse: T,
+  wellFormed: ((question: string) => boolean) | null | undefined,
+): T {
+  if (!parse.valid || !wellFormed || wellFormed(parse.question)) return parse;
+  return { ...parse, valid: false };
 }
 
 export interface ServerResult {

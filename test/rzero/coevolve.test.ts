@@ -12,9 +12,9 @@ import {
   RZeroAbortedError,
   RZeroConfigError,
 } from '../../src/rzero';
-import type { RZeroConfig, RZeroEvent } from '../../src/rzero';
+import type { Domain, RZeroConfig, RZeroEvent } from '../../src/rzero';
 import { loadModelDir } from '../../src/engine';
-import { arithBenchmarkSets } from '../../src/tasks/arith';
+import { ARITH_DOMAIN, arithBenchmarkSets } from '../../src/tasks/arith';
 import { useBackend } from '../helpers/engine';
 import {
   fixtureModelDir,
@@ -288,6 +288,23 @@ describe('coevolve on the arithmetic fixture model', () => {
     );
   });
 
+  test('questionCheck domain: the domain grammar decides validity in both phases', async () => {
+    // A grammar that accepts nothing: the fixture's tagged questions (valid in the first run) all fail.
+    const none: Domain = { ...ARITH_DOMAIN, wellFormed: () => false };
+    const config = testConfig({ iterations: 1, reward: { questionCheck: 'domain' } });
+    const r = await recordRun(fixtureModelDir(), config, BENCHMARKS, dirs.make(), undefined, none);
+    const items = r.events.flatMap((e) => (e.type === 'curriculum.item' ? [e.item] : []));
+    assert.ok(items.some((it) => it.question !== ''));
+    for (const it of items) {
+      assert.deepEqual([it.dropReason, it.solverAnswers, it.kept], ['invalid', [], false]);
+    }
+    const shares = r.events.flatMap((e) =>
+      e.type === 'challenger.step' ? [e.metrics.validShare] : [],
+    );
+    assert.ok(shares.length > 0 && shares.every((v) => v === 0), JSON.stringify(shares));
+    assert.ok(!r.events.some((e) => e.type === 'solver.step'));
+  });
+
   test('Base Challenger ablation skips Challenger training', async () => {
     const r = await run(testConfig({ iterations: 1, challenger: { train: false } }));
     assert.equal(r.events.filter((e) => e.type === 'challenger.step').length, 0);
@@ -352,6 +369,7 @@ describe('R-Zero config', () => {
         challenger: { rollout: { temperature: 0 }, miniBatch: 3 },
         solver: { groupSize: 1, labels: 'true' },
         optim: { lossAgg: 'mean' },
+        reward: { questionCheck: 'grammar' },
         bogus: 1,
       } as Record<string, unknown>);
       assert.fail('expected an error');
@@ -365,6 +383,7 @@ describe('R-Zero config', () => {
         'filter.minP',
         'iterations',
         'optim.lossAgg',
+        'reward.questionCheck',
         'solver.groupSize',
         'solver.labels',
         'votes',

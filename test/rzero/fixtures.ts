@@ -15,7 +15,7 @@ import {
   saveModelDir,
 } from '../../src/engine';
 import { applyOverrides, coevolve, resolveConfig } from '../../src/rzero';
-import type { BenchmarkSet, RZeroConfig, RZeroEvent } from '../../src/rzero';
+import type { BenchmarkSet, Domain, RZeroConfig, RZeroEvent } from '../../src/rzero';
 import {
   ARITH_DOMAIN,
   arithTokenizer,
@@ -172,12 +172,13 @@ export async function recordRun(
   benchmarks: BenchmarkSet[],
   workDir: string,
   abortWhen?: (e: RZeroEvent) => boolean,
+  domain: Domain = ARITH_DOMAIN,
 ): Promise<Recorded> {
   const events: RZeroEvent[] = [];
   const controller = new AbortController();
   const result = await coevolve({ dir: await modelDir }, config, {
     workDir,
-    domain: ARITH_DOMAIN,
+    domain,
     benchmarks,
     signal: controller.signal,
     hooks: {

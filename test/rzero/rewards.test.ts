@@ -11,6 +11,8 @@ import {
   uncertaintyReward,
   uncertaintyRewardOfficial,
 } from '../../src/rzero/rewards';
+import { ARITH_DOMAIN } from '../../src/tasks/arith/domain';
+import { questionCheckOf, OPEN_MATH_DOMAIN } from '../../src/rzero/domain';
 import { golden } from './golden';
 
 interface RewardCase {
@@ -121,6 +123,41 @@ describe('paper-form Challenger reward', () => {
       validOnly.map((x) => x.penalty),
       [1 / 3, 1 / 3, 0, 1 / 6],
     );
+  });
+
+  test('questionCheck domain: tagged text outside the grammar gets the invalid reward', () => {
+    const q = (s: string): string => `<question>${s}</question> \\boxed{7}`;
+    // Both tags are present in all four; only the first and last are arithmetic questions.
+    const batch = [q('3+4=?'), q('=?=?'), q('3+*4=?'), q('12*3-5=?')];
+    const asked: string[] = [];
+    const agreement = (question: string): number => (asked.push(question), 0.5);
+    const tags = challengerRewards(batch, agreement, { lambda: 0 });
+    assert.deepEqual(
+      tags.map((x) => x.valid),
+      [true, true, true, true],
+    );
+    asked.length = 0;
+    const wellFormed = questionCheckOf('domain', ARITH_DOMAIN);
+    assert.ok(wellFormed);
+    const checked = challengerRewards(batch, agreement, {
+      lambda: 0,
+      invalidReward: -1,
+      wellFormed,
+    });
+    assert.deepEqual(
+      checked.map((x) => [x.valid, x.reward]),
+      [
+        [true, 1],
+        [false, -1],
+        [false, -1],
+        [true, 1],
+      ],
+    );
+    // Rejected questions are never sent to the Solver; their text stays on the item.
+    assert.deepEqual(asked, ['3+4=?', '12*3-5=?']);
+    assert.equal(checked[1]!.question, '=?=?');
+    assert.equal(questionCheckOf('tags', ARITH_DOMAIN), null);
+    assert.equal(questionCheckOf('domain', OPEN_MATH_DOMAIN), null);
   });
 
   test('repetitionPenalties = lambda * share', () => {

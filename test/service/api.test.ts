@@ -167,18 +167,20 @@ describe('API contracts (real Postgres + Redis)', () => {
       ciRunBody(baseId, {
         domain: 'math',
         benchmarkIds: [],
-        config: { solver: { labels: 'oracle' } },
+        config: { solver: { labels: 'oracle' }, reward: { questionCheck: 'domain' } },
       }),
     );
     assert.equal(oracle.status, 400);
     assert.deepEqual(
       oracle.body.errors!.map((e) => e.field),
-      ['config.solver.labels'],
+      ['config.solver.labels', 'config.reward.questionCheck'],
     );
     const arith = await alice.call(
       'POST',
       '/runs?dryRun=true',
-      ciRunBody(baseId, { config: { solver: { labels: 'oracle' } } }),
+      ciRunBody(baseId, {
+        config: { solver: { labels: 'oracle' }, reward: { questionCheck: 'domain' } },
+      }),
     );
     assert.equal(arith.status, 200);
     assert.equal((await alice.call<{ items: unknown[] }>('GET', '/runs')).body.items.length, 0);

@@ -8,7 +8,7 @@ import { arithBenchmark } from './benchmarks';
 import { sameInteger } from './boxed';
 import { CHALLENGER_SYSTEM, CHALLENGER_USER, SOLVER_SYSTEM } from './formats';
 import { oracleStats } from './metrics';
-import { questionDifficulty, solveQuestion } from './oracle';
+import { parseQuestion, questionDifficulty, solveQuestion } from './oracle';
 
 function verdict(question: string, label: string | null): OracleVerdict {
   const res = solveQuestion(question);
@@ -36,6 +36,8 @@ export const ARITH_DOMAIN: Readonly<Domain> = Object.freeze({
       return d ? { steps: d.steps, maxDigits: d.maxDigits, depth: d.depth } : null;
     },
   }),
+  // The oracle's parser as a grammar: in the language and inside the domain limits.
+  wellFormed: (question: string) => parseQuestion(question).answerable,
 });
 
 /** The built-in benchmarks as the loop takes them. */
