@@ -30,7 +30,7 @@
  * directory (`<work>/invocations.json`).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { initBackend, loadModelDir, modelDirDigest, parseBackendRequest } from '../src/engine';
 import type { BackendInfo, CausalLM } from '../src/engine';
@@ -807,13 +807,18 @@ function resultsMarkdown(
         '(`npm run size:solver`; the choice is argued in docs/rzero.md).',
       '',
     );
-  // How the Challenger phase was sized, when it was (npm run size:challenger writes this file).
-  if (existsSync(join(args.out, 'results', 'size-challenger.md')))
+  // How the Challenger phase was sized, when it was (npm run size:challenger writes these files).
+  const challengerSizings = existsSync(join(args.out, 'results'))
+    ? readdirSync(join(args.out, 'results'))
+        .filter((f) => /^size-challenger.*\.md$/.test(f))
+        .sort()
+    : [];
+  if (challengerSizings.length > 0)
     L.push(
       "The Challenger phase (lr, steps) was sized before the replication on the Challenger's own " +
         "questions (the Solver's sampled accuracy on them, their labels' accuracy), never on a " +
-        'benchmark: [results/size-challenger.md](results/size-challenger.md) (`npm run ' +
-        'size:challenger`; the choice is argued in docs/rzero.md).',
+        `benchmark: ${challengerSizings.map((f) => `[results/${f}](results/${f})`).join(', ')} ` +
+        '(`npm run size:challenger`; the choice is argued in docs/rzero.md).',
       '',
     );
   L.push('## The gate (before any run)', '');
