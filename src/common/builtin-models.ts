@@ -3,8 +3,18 @@
  * domain's own constants, referenced and never copied, so a change to a model's benchmarks in
  * src/tasks/arith reaches the service (what boot registers, what a run defaults to) unedited.
  */
-import { ARITH_BENCHMARK_NAMES, ARITH_SMALL_BENCHMARK_NAMES } from '../tasks/arith';
+import { OPEN_MATH_DOMAIN } from '../rzero/domain';
+import type { Domain } from '../rzero/domain';
+import { ARITH_BENCHMARK_NAMES, ARITH_DOMAIN, ARITH_SMALL_BENCHMARK_NAMES } from '../tasks/arith';
 import type { ArithBenchmarkName } from '../tasks/arith';
+
+/**
+ * The domain a run's `domain` name stands for: the built-in arith domain (oracle, grammar), else
+ * open math. The engine thread runs it and the API checks a config against it, so the two agree.
+ */
+export function runDomain(name: string): Readonly<Domain> {
+  return name === 'arith' ? ARITH_DOMAIN : OPEN_MATH_DOMAIN;
+}
 
 /** Keyed like BUILTIN_MODEL_DIRS (paths.ts); each list in the order a run scores it. */
 export const BUILTIN_MODEL_BENCHMARKS: Readonly<Record<string, readonly ArithBenchmarkName[]>> =

@@ -19,13 +19,12 @@ import type { BackendRequest } from '../engine';
 import {
   coevolve,
   evaluateModel,
-  OPEN_MATH_DOMAIN,
   PromptRenderer,
   resolveConfig,
   RZeroAbortedError,
 } from '../rzero';
 import type { BenchmarkScore, BenchmarkSet, RZeroConfig, RZeroEvent } from '../rzero';
-import { ARITH_DOMAIN } from '../tasks/arith';
+import { runDomain } from '../common/builtin-models';
 
 export interface CoevolveJob {
   kind?: 'coevolve';
@@ -145,7 +144,7 @@ async function evaluate(job: EvaluateJob): Promise<BenchmarkScore[]> {
     });
     const scores = await evaluateModel({
       model: loaded.model,
-      render: new PromptRenderer(loaded.tokenizer!, domainOf(job.domain).prompts),
+      render: new PromptRenderer(loaded.tokenizer!, runDomain(job.domain).prompts),
       benchmarks: job.benchmarks,
       config,
       iteration: 0,
@@ -155,8 +154,6 @@ async function evaluate(job: EvaluateJob): Promise<BenchmarkScore[]> {
     loaded.model.dispose();
   }
 }
-
-const domainOf = (name: string) => (name === 'arith' ? ARITH_DOMAIN : OPEN_MATH_DOMAIN);
 
 /** Thread side. */
 async function threadMain(): Promise<void> {
@@ -183,7 +180,7 @@ async function threadMain(): Promise<void> {
     }
     await coevolve({ dir: job.baseDir }, job.config, {
       workDir: job.workDir,
-      domain: domainOf(job.domain),
+      domain: runDomain(job.domain),
       benchmarks: job.benchmarks,
       signal: controller.signal,
       hooks: {

@@ -9,7 +9,7 @@ import type { RZeroConfig } from '../rzero';
 import type { Principal } from '../auth/principal';
 import { canSee, isAdmin } from '../auth/principal';
 import { BenchmarksService } from '../benchmarks/benchmarks.service';
-import { defaultBenchmarkNames } from '../common/builtin-models';
+import { defaultBenchmarkNames, runDomain } from '../common/builtin-models';
 import { DomainError, notFound, validationFailed } from '../common/domain-error';
 import { lockOwner, OwnerLock } from '../common/owner-lock';
 import type { FieldIssue } from '../common/domain-error';
@@ -202,13 +202,9 @@ export class RunsService {
         issues.push({ field: 'webhookUrl', reason: err.message });
       }
     }
-    // Only the built-in arith domain has an oracle and a grammar (engine-thread's domainOf).
+    // What the config asks of the domain the engine thread will run it on (an oracle, a grammar).
     if (config) {
-      const domainIssues = domainConfigIssues(config, {
-        name: domain,
-        hasOracle: domain === 'arith',
-        hasGrammar: domain === 'arith',
-      });
+      const domainIssues = domainConfigIssues(config, runDomain(domain));
       issues.push(...domainIssues.map((i) => ({ field: `config.${i.field}`, reason: i.reason })));
     }
     const modelConfig = model ? parseModelConfig(model.config) : null;

@@ -89,14 +89,7 @@ export async function coevolve(
   opts: CoevolveOptions,
 ): Promise<CoevolveResult> {
   const domain = opts.domain ?? OPEN_MATH_DOMAIN;
-  const issues = [
-    ...validateConfig(config),
-    ...domainConfigIssues(config, {
-      name: domain.name,
-      hasOracle: domain.oracle !== null,
-      hasGrammar: domain.wellFormed !== null,
-    }),
-  ];
+  const issues = [...validateConfig(config), ...domainConfigIssues(config, domain)];
   if (issues.length > 0) throw new RZeroConfigError(issues);
   const benchmarks = opts.benchmarks ?? [];
   const emit = async (e: RZeroEvent) => {

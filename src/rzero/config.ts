@@ -14,6 +14,8 @@
  *   even at 2e-5 (measured: docs/results-arith-tiny.md, first table).
  */
 
+import type { Domain } from './domain';
+
 export interface SamplingConfig {
   /** 0 = greedy. */
   temperature: number;
@@ -256,19 +258,22 @@ export function resolveConfig(
   return applyOverrides(base, overrides);
 }
 
-/** What a config asks of its domain: oracle labels need a domain with an oracle. */
+/**
+ * What a config asks of its domain: oracle labels need a domain with an oracle, the domain
+ * question check one with a grammar.
+ */
 export function domainConfigIssues(
   c: RZeroConfig,
-  domain: { name: string; hasOracle: boolean; hasGrammar: boolean },
+  domain: Pick<Domain, 'name' | 'oracle' | 'wellFormed'>,
 ): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
-  if (c.solver.labels === 'oracle' && !domain.hasOracle) {
+  if (c.solver.labels === 'oracle' && domain.oracle === null) {
     issues.push({
       field: 'solver.labels',
       reason: `"oracle" needs a domain with an oracle; the ${domain.name} domain has none`,
     });
   }
-  if (c.reward.questionCheck === 'domain' && !domain.hasGrammar) {
+  if (c.reward.questionCheck === 'domain' && domain.wellFormed === null) {
     issues.push({
       field: 'reward.questionCheck',
       reason: `"domain" needs a domain with a question grammar; the ${domain.name} domain has none`,
