@@ -1300,12 +1300,6 @@ export interface components {
             };
             webhookUrl: string | null;
         };
-        /**
-         * @description The configuration of an R-Zero run (RZERO.md; paper Sec. 3 and 4.1): one typed object, two presets, and one validator that lists every bad field with its reason, so the CLI, the tests and the HTTP API reject bad input the same way.
-         *
-         *     - `paper`: the official code's defaults (Chengsong-Huang/R-Zero scripts and examples/config.yaml):   a training step is a rollout batch of 512 prompts, then one pass over it in mini-batches, one   update each (Challenger: G = 4, mini-batches of 16 prompts, 32 updates a step, 5 steps;   Solver: n = 5, mini-batches of 128, 4 updates a step, 15 steps), N = 8000 questions, m = 10   votes, band 0.3-0.8, lr 1e-6, clip 0.2 / 0.3, dual clip 3, KL 0.01 (low_var_kl), per-sequence   loss averaging (the Solver's micro-batches of one), 3 iterations.
-         *     - `tiny`: sizes that finish in minutes on a CPU with the built-in arith-tiny model. The learning   rates are far above the paper's because a 0.9M-parameter model pretrained at 2e-3 barely moves   even at 2e-5 (measured: docs/results-arith-tiny.md, first table).
-         */
         SamplingConfig: {
             maxNewTokens: number;
             /** @description 0 = greedy. */
